@@ -1,0 +1,1 @@
+"""association stage package."""
