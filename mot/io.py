@@ -32,6 +32,10 @@ from mot.types import DetectionTable, GroundTruth, Tracks
 
 logger = logging.getLogger(__name__)
 
+#: Largest frame number and track id accepted from files (int64-safe, and exact in float64).
+MAX_FRAME = 2**31 - 1
+MAX_ID = 2**53
+
 _FRAME, _ID, _LEFT, _TOP, _WIDTH, _HEIGHT, _SEVENTH, _EIGHTH, _NINTH = range(9)
 
 
@@ -66,10 +70,12 @@ def read_seqinfo(path: str | Path) -> SequenceInfo:
     path = Path(path)
     parser = configparser.ConfigParser()
     try:
-        with path.open(encoding="utf-8") as handle:
+        with path.open(encoding="utf-8-sig") as handle:
             parser.read_file(handle)
     except OSError as error:
         raise MOTFormatError(f"cannot read sequence info: {error.strerror}", path) from error
+    except UnicodeDecodeError as error:
+        raise MOTFormatError("expected a UTF-8 text file, got undecodable bytes", path) from error
     except configparser.Error as error:
         raise MOTFormatError(f"expected an ini file with a [Sequence] section, got: {error}", path) from error
     if "Sequence" not in parser:
@@ -83,8 +89,8 @@ def read_seqinfo(path: str | Path) -> SequenceInfo:
             value = kind(section[key])
         except ValueError as error:
             raise MOTFormatError(f"'{key}': expected {kind.__name__}, got {section[key]!r}", path) from error
-        if value <= 0:
-            raise MOTFormatError(f"'{key}': expected a positive number, got {section[key]!r}", path)
+        if not (np.isfinite(value) and value > 0):
+            raise MOTFormatError(f"'{key}': expected a positive finite number, got {section[key]!r}", path)
         return value
 
     return SequenceInfo(
@@ -101,7 +107,7 @@ def read_seqinfo(path: str | Path) -> SequenceInfo:
 def _read_rows(path: Path, min_columns: int, max_columns: int) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """Parse a comma-separated numeric file into an (N, C) float array and the 1-based line number of each row."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # a leading byte-order mark is not data
     except OSError as error:
         raise MOTFormatError(f"cannot read file: {error.strerror}", path) from error
     except UnicodeDecodeError as error:
@@ -154,16 +160,16 @@ def _validate_common(values, lines, path: Path, num_frames: int | None, what: st
     """Checks every MOT table shares: finite numbers, integral frames in range, positive box size."""
 
     def describe(column: int):
-        return lambda row: f"column {column + 1}: expected a finite number, got {values[row, column]!r}"
+        return lambda row: f"column {column + 1}: expected a finite number, got {float(values[row, column])}"
 
     for column in range(values.shape[1]):
         _fail_first(~np.isfinite(values[:, column]), describe(column), path, lines)
     frames = values[:, _FRAME]
     _fail_first(
-        frames != np.round(frames), lambda r: f"frame: expected an integer, got {frames[r]!r}", path, lines
+        frames != np.round(frames), lambda r: f"frame: expected an integer, got {float(frames[r])}", path, lines
     )
-    upper = "" if num_frames is None else f"..{num_frames}"
-    out_of_range = frames < 1 if num_frames is None else (frames < 1) | (frames > num_frames)
+    upper = f"..{MAX_FRAME}" if num_frames is None else f"..{num_frames}"
+    out_of_range = (frames < 1) | (frames > (MAX_FRAME if num_frames is None else num_frames))
     _fail_first(
         out_of_range,
         lambda r: f"frame: expected a 1-based frame in 1{upper} ({what}), got {int(frames[r])}",
@@ -173,7 +179,7 @@ def _validate_common(values, lines, path: Path, num_frames: int | None, what: st
     for column, name in ((_WIDTH, "width"), (_HEIGHT, "height")):
         _fail_first(
             values[:, column] <= 0,
-            lambda r, c=column, n=name: f"{n}: expected a positive box {n}, got {values[r, c]!r}",
+            lambda r, c=column, n=name: f"{n}: expected a positive box {n}, got {float(values[r, c])}",
             path,
             lines,
         )
@@ -181,8 +187,10 @@ def _validate_common(values, lines, path: Path, num_frames: int | None, what: st
 
 def _validate_ids(values, lines, path: Path) -> None:
     ids = values[:, _ID]
-    _fail_first(ids != np.round(ids), lambda r: f"id: expected an integer, got {ids[r]!r}", path, lines)
-    _fail_first(ids < 0, lambda r: f"id: expected a non-negative track id, got {int(ids[r])}", path, lines)
+    _fail_first(ids != np.round(ids), lambda r: f"id: expected an integer, got {float(ids[r])}", path, lines)
+    _fail_first(
+        (ids < 0) | (ids > MAX_ID), lambda r: f"id: expected a track id in 0..{MAX_ID}, got {ids[r]:g}", path, lines
+    )
 
 
 def _check_duplicate_ids(values, lines, path: Path) -> None:
@@ -240,7 +248,7 @@ def read_ground_truth(path: str | Path, num_frames: int) -> GroundTruth:
         class_ids = values[:, _EIGHTH]
         _fail_first(
             class_ids != np.round(class_ids),
-            lambda r: f"class: expected an integer, got {class_ids[r]!r}",
+            lambda r: f"class: expected an integer, got {float(class_ids[r])}",
             path,
             lines,
         )
@@ -285,9 +293,11 @@ def read_results(path: str | Path, num_frames: int | None = None) -> Tracks:
 def format_results(tracks: Tracks) -> str:
     """The MOTChallenge 10-column text of a track table (1-based frames, ltwh, world coordinates -1)."""
     ltwh = xyxy_to_ltwh(tracks.boxes_xyxy)
-    rows = np.column_stack([tracks.frames + 1, tracks.track_ids, ltwh, tracks.scores])
     return "".join(
-        f"{int(r[0])},{int(r[1])},{r[2]:.3f},{r[3]:.3f},{r[4]:.3f},{r[5]:.3f},{r[6]:.4f},-1,-1,-1\n" for r in rows
+        f"{frame},{track_id},{b[0]:.3f},{b[1]:.3f},{b[2]:.3f},{b[3]:.3f},{score:.4f},-1,-1,-1\n"
+        for frame, track_id, b, score in zip(
+            (tracks.frames + 1).tolist(), tracks.track_ids.tolist(), ltwh.tolist(), tracks.scores.tolist()
+        )
     )
 
 
@@ -299,7 +309,10 @@ def write_text_atomically(path: str | Path, text: str) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    umask = os.umask(0)
+    os.umask(umask)
     try:
+        os.chmod(temporary, 0o666 & ~umask)  # mkstemp creates 0600; results are ordinary files
         with os.fdopen(handle, "w", encoding="utf-8") as stream:
             stream.write(text)
             stream.flush()

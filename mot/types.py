@@ -52,7 +52,7 @@ def _int_column(name: str, values: ArrayLike, length: int) -> IntArray:
         non_integral = np.flatnonzero(~np.isfinite(raw) | (raw != np.round(raw)))
         if len(non_integral):
             row = int(non_integral[0])
-            raise MOTFormatError(f"{name}: expected integer values, got {raw[row]!r}", line=row)
+            raise MOTFormatError(f"{name}: expected integer values, got {float(raw[row])}", line=row)
     elif raw.dtype.kind not in "iub" and length > 0:
         raise MOTFormatError(f"{name}: expected integers, got dtype {raw.dtype}")
     return raw.astype(np.int64)
@@ -73,7 +73,7 @@ def _box_array(values: ArrayLike) -> FloatArray:
 def _check_finite(name: str, values: FloatArray) -> None:
     bad = np.flatnonzero(~np.isfinite(values))
     if len(bad):
-        raise MOTFormatError(f"{name}: expected finite values, got {values[bad[0]]!r}", line=int(bad[0]))
+        raise MOTFormatError(f"{name}: expected finite values, got {float(values[bad[0]])}", line=int(bad[0]))
 
 
 def _freeze(instance: Any) -> None:
@@ -212,8 +212,8 @@ class DetectionTable(_FrameIndexed):
 
 
 def _check_frames_below(frames: IntArray, num_frames: int) -> None:
-    if num_frames < 0:
-        raise MOTFormatError(f"num_frames: expected >= 0, got {num_frames}")
+    if isinstance(num_frames, bool) or not float(num_frames).is_integer() or num_frames < 0:
+        raise MOTFormatError(f"num_frames: expected an integer >= 0, got {num_frames!r}")
     beyond = np.flatnonzero(frames >= num_frames)
     if len(beyond):
         row = int(beyond[0])
