@@ -1,0 +1,214 @@
+"""Two-level association: tracklets from a multicut over nearby detections, then a lifted multicut over tracklets.
+
+Why two levels (see ``../shared/NOTES-association.md``): single-detection pair features are reliable only over
+short gaps, and dense lifted edges between detections dominate the objective (a track of n boxes carries O(n^2)
+terms). So level 1 joins detections a few frames apart (base edges, same-frame pairs forbidden) into short,
+reliable tracklets; level 2 links tracklets using tracklet-level evidence: constant-velocity extrapolation across
+the gap, time overlap (tracklets that coexist are different people: lifted cannot-link), length and mean score.
+Lifted edges at level 2 express "same / different person" between tracklets without creating connectivity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from association.costs import GapBucketLogistic
+from association.features import detection_pair_features, tracklet_pair_features
+from association.graph import group_rank, same_frame_pairs, temporal_candidate_pairs
+from association.solvers import solve_lifted_multicut
+from motion.linear import extrapolate_track_ends, fit_end_velocities
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+#: Cost of joining two nodes that cannot be one person (same frame, coexisting tracklets, two final ids).
+FORBIDDEN = -1.0e4
+
+
+@dataclass(frozen=True)
+class DetectionGraphParams:
+    """Level 1 parameters. Units: seconds, and centre distance in mean box heights."""
+
+    max_gap_seconds: float = 0.25
+    max_distance: float = 1.5
+    min_iou: float = 0.0
+    neighbours: int = 3
+    bias: float = 0.0
+    solver: str = "gaec"
+
+
+def detection_edges(
+    frames: IntArray, times: FloatArray, boxes: FloatArray, scores: FloatArray, frame_rate: float,
+    params: DetectionGraphParams,
+) -> tuple[IntArray, IntArray, FloatArray]:  # fmt: skip
+    """Base-edge candidates of the detection graph with their pair features ``(i, j, features)``."""
+    max_frame_gap = max(1, int(round(params.max_gap_seconds * frame_rate)))
+    i, j = temporal_candidate_pairs(frames, boxes, max_frame_gap, params.max_distance, params.neighbours)
+    features = detection_pair_features(boxes, scores, times, i, j)
+    keep = features[:, 0] >= params.min_iou
+    return i[keep], j[keep], features[keep]
+
+
+def build_tracklets(
+    frames: IntArray, times: FloatArray, boxes: FloatArray, scores: FloatArray, frame_rate: float,
+    model: GapBucketLogistic, params: DetectionGraphParams,
+) -> IntArray:  # fmt: skip
+    """Level 1: label each detection with a tracklet (multicut over base edges, same-frame pairs forbidden).
+
+    Returns:
+        (N,) int64 tracklet labels, consecutive from 0.
+    """
+    if len(frames) == 0:
+        return np.zeros(0, dtype=np.int64)
+    i, j, features = detection_edges(frames, times, boxes, scores, frame_rate, params)
+    costs = model.log_odds(features, features[:, 4]) + params.bias
+    si, sj = same_frame_pairs(frames)
+    uv = np.concatenate([np.column_stack([i, j]), np.column_stack([si, sj])]).astype(np.int64)
+    all_costs = np.concatenate([costs, np.full(len(si), FORBIDDEN)])
+    return solve_lifted_multicut(len(frames), uv, all_costs, solver=params.solver)
+
+
+@dataclass(frozen=True)
+class Tracklets:
+    """Per-tracklet summaries used by level 2 (T tracklets).
+
+    Attributes:
+        first_frame, last_frame: (T,) int64.
+        first_time, last_time: (T,) seconds of the smoothed end points.
+        first_box, last_box: (T, 4) xyxy smoothed boxes at the start and end.
+        start_velocity, end_velocity: (T, 4) (cx, cy, w, h) per second near each end.
+        length: (T,) number of boxes; mean_score: (T,).
+    """
+
+    first_frame: IntArray
+    last_frame: IntArray
+    first_time: FloatArray
+    last_time: FloatArray
+    first_box: FloatArray
+    last_box: FloatArray
+    start_velocity: FloatArray
+    end_velocity: FloatArray
+    length: FloatArray
+    mean_score: FloatArray
+
+    def __len__(self) -> int:
+        return len(self.first_frame)
+
+
+def summarize_tracklets(
+    labels: IntArray, frames: IntArray, times: FloatArray, boxes: FloatArray, scores: FloatArray,
+    count: int, window_seconds: float,
+) -> Tracklets:  # fmt: skip
+    """Aggregate detections (labels 0..count-1) into ``Tracklets`` with numpy grouped reductions."""
+    length = np.bincount(labels, minlength=count).astype(np.float64)
+    first_frame = np.full(count, np.iinfo(np.int64).max)
+    last_frame = np.full(count, -1)
+    np.minimum.at(first_frame, labels, frames)
+    np.maximum.at(last_frame, labels, frames)
+    end_velocity, last_time, last_box = fit_end_velocities(labels, times, boxes, count, window_seconds, "end")
+    start_velocity, first_time, first_box = fit_end_velocities(labels, times, boxes, count, window_seconds, "start")
+    mean_score = np.bincount(labels, weights=scores, minlength=count) / np.maximum(length, 1)
+    return Tracklets(first_frame, last_frame, first_time, last_time, first_box, last_box, start_velocity,
+                     end_velocity, length, mean_score)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class LinkingParams:
+    """Level 2 parameters (seconds)."""
+
+    max_link_seconds: float = 2.0
+    lifted_seconds: float = 4.0
+    lifted_weight: float = 0.3
+    bias: float = 0.0
+    velocity_window_seconds: float = 0.6
+    candidates: int = 4
+    solver: str = "gaec-kl"
+
+
+def tracklet_pairs(tracklets: Tracklets, max_seconds: float) -> tuple[IntArray, IntArray, NDArray[np.bool_]]:
+    """Pairs (a, b) within ``max_seconds`` of each other; ``coexist`` marks pairs that overlap in frames.
+
+    For non-coexisting pairs, ``a`` ends before ``b`` starts.
+    """
+    count = len(tracklets)
+    a, b = np.triu_indices(count, k=1)
+    coexist = (tracklets.first_frame[a] <= tracklets.last_frame[b]) & (tracklets.first_frame[b] <= tracklets.last_frame[a])
+    swap = ~coexist & (tracklets.first_frame[a] > tracklets.last_frame[b])
+    a, b = np.where(swap, b, a), np.where(swap, a, b)
+    gap = tracklets.first_time[b] - tracklets.last_time[a]
+    keep = coexist | (gap <= max_seconds)
+    return a[keep].astype(np.int64), b[keep].astype(np.int64), coexist[keep]
+
+
+def tracklet_link_features(tracklets: Tracklets, a: IntArray, b: IntArray) -> FloatArray:
+    """Features of "a continues as b" for pairs where a ends before b starts."""
+    gap = np.maximum(tracklets.first_time[b] - tracklets.last_time[a], 0.0)
+    forward = extrapolate_track_ends(tracklets.last_time[a], tracklets.last_box[a], tracklets.end_velocity[a],
+                                     tracklets.first_time[b])  # fmt: skip
+    backward = extrapolate_track_ends(tracklets.first_time[b], tracklets.first_box[b], tracklets.start_velocity[b],
+                                      tracklets.last_time[a])  # fmt: skip
+    return tracklet_pair_features(
+        gap, forward, tracklets.first_box[b], backward, tracklets.last_box[a],
+        tracklets.length[a], tracklets.length[b], tracklets.mean_score[a], tracklets.mean_score[b],
+    )  # fmt: skip
+
+
+def link_candidates(tracklets: Tracklets, params: LinkingParams) -> tuple[IntArray, IntArray, FloatArray, IntArray, IntArray]:
+    """Candidate links and coexisting pairs.
+
+    A pair (a before b) is a candidate when b is among the ``params.candidates`` nearest successors of a, or a
+    among the nearest predecessors of b (by predicted distance, then gap). Far-fetched pairs are left out, so the
+    model is fitted and used on the same kind of pairs.
+
+    Returns:
+        ``(a, b, features, coexist_a, coexist_b)``.
+    """
+    a, b, coexist = tracklet_pairs(tracklets, params.lifted_seconds)
+    la, lb = a[~coexist], b[~coexist]
+    features = tracklet_link_features(tracklets, la, lb)
+    closeness = np.minimum(features[:, 3], features[:, 4])  # log forward / backward distance
+    keep = np.zeros(len(la), dtype=bool)
+    for key in (la, lb):
+        order = np.lexsort((features[:, 0], closeness, key))
+        keep[order[group_rank(key[order]) < params.candidates]] = True
+    return la[keep], lb[keep], features[keep], a[coexist], b[coexist]
+
+
+def link_tracklets(
+    tracklets: Tracklets, fixed_ids: IntArray, model: GapBucketLogistic, params: LinkingParams
+) -> IntArray:
+    """Level 2: cluster tracklets into tracks with a lifted multicut.
+
+    Base edges: candidate links within ``max_link_seconds``. Lifted edges: coexisting tracklets (cannot-link),
+    candidate links beyond ``max_link_seconds`` (down-weighted by ``lifted_weight``), and two different fixed
+    identities (cannot-link).
+
+    Args:
+        tracklets: T tracklets.
+        fixed_ids: (T,) final identity of tracklets carried from earlier decisions, -1 for new ones.
+        model: the tracklet-level cost model.
+        params: linking parameters.
+
+    Returns:
+        (T,) cluster labels.
+    """
+    count = len(tracklets)
+    if count == 0:
+        return np.zeros(0, dtype=np.int64)
+    la, lb, features, ca, cb = link_candidates(tracklets, params)
+    costs = model.log_odds(features, features[:, 0]) + params.bias
+    is_base = features[:, 0] <= params.max_link_seconds
+    fixed = fixed_ids >= 0
+    costs = np.where(fixed[la] & fixed[lb] & (fixed_ids[la] != fixed_ids[lb]), FORBIDDEN, costs)
+    fa, fb = np.nonzero(np.triu(fixed[:, None] & fixed[None, :] & (fixed_ids[:, None] != fixed_ids[None, :]), k=1))
+    lifted_uv = np.concatenate([
+        np.column_stack([ca, cb]), np.column_stack([la[~is_base], lb[~is_base]]), np.column_stack([fa, fb]),
+    ]).astype(np.int64)  # fmt: skip
+    lifted_costs = np.concatenate([
+        np.full(len(ca), FORBIDDEN), params.lifted_weight * costs[~is_base], np.full(len(fa), FORBIDDEN),
+    ])  # fmt: skip
+    base_uv = np.column_stack([la[is_base], lb[is_base]]).astype(np.int64)
+    return solve_lifted_multicut(count, base_uv, costs[is_base], lifted_uv, lifted_costs, solver=params.solver)

@@ -1,0 +1,452 @@
+"""The tracking pipeline: detections -> two-level lifted multicut association -> post-processing -> tracks.
+
+Streaming design (online and offline share it): the sequence is cut into chunks of ``chunk_seconds``. In each chunk,
+level 1 builds tracklets from the chunk's detections; level 2 links them with the tails ("stubs") of tracks that
+were active within ``linking.lifted_seconds`` before the chunk. Stubs carry final identities: two stubs never
+merge, a new tracklet joined to a stub takes its id, other clusters get new ids. Decisions about a frame are thus
+final once its chunk is processed, so the identity latency is at most one chunk; the tracker keeps only open tracks
+in memory (flat in sequence length). Online mode uses short chunks (``online_latency_seconds``), offline mode long
+ones (``offline_chunk_seconds``).
+
+A track is released when it closes (no detection for ``linking.lifted_seconds``): its bridged gaps up to
+``max_fill_seconds`` are filled by linear interpolation, and it is dropped when it has fewer than
+``min_track_detections`` detections or a mean detection score below ``min_track_score`` (false tracks drive FP).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import linear_sum_assignment
+
+from association.costs import CostModel, GapBucketLogistic, fit_gap_bucket_logistic
+from association.features import DETECTION_FEATURES, TRACKLET_FEATURES
+from association.graph import same_frame_pairs
+from association.tracklets import (
+    DetectionGraphParams,
+    LinkingParams,
+    build_tracklets,
+    detection_edges,
+    link_candidates,
+    link_tracklets,
+    summarize_tracklets,
+)
+from mot.boxes import iou_matrix, paired_iou
+from mot.io import MOTSequence, SequenceInfo
+from mot.types import DetectionTable, GroundTruth, Tracks
+
+logger = logging.getLogger(__name__)
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True)
+class TrackerConfig:
+    """Every tunable of the tracker, with units. Defaults were chosen on training sequences with gt only.
+
+    Attributes:
+        min_score: detections below this score are not used (public detections keep every box by default).
+        nms_iou: same-frame boxes overlapping a higher-scored box by more than this IoU are dropped ("fast NMS":
+            suppression by any higher-scored box, not only kept ones); 1.0 disables it.
+        detection: level 1 (detection graph) parameters.
+        linking: level 2 (tracklet lifted multicut) parameters.
+        online_latency_seconds: chunk length in online mode: identities are final at most this long after a frame.
+        offline_chunk_seconds: chunk length in offline mode.
+        max_fill_seconds: gaps inside a track up to this long are filled by linear interpolation.
+        min_track_detections: tracks with fewer detections are dropped.
+        min_track_score: tracks whose mean detection score is below this are dropped.
+    """
+
+    min_score: float = -np.inf
+    nms_iou: float = 0.7
+    detection: DetectionGraphParams = field(default_factory=DetectionGraphParams)
+    linking: LinkingParams = field(default_factory=LinkingParams)
+    online_latency_seconds: float = 2.0
+    offline_chunk_seconds: float = 30.0
+    max_fill_seconds: float = 1.0
+    min_track_detections: int = 5
+    min_track_score: float = -np.inf
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrackerConfig:
+        """Build from a (JSON) dict such as ``{"min_score": 0.3, "linking": {"bias": 0.5}}``.
+
+        Raises:
+            ValueError: an unknown key (the message lists the valid ones) or a wrongly typed value.
+        """
+        from dataclasses import fields as dataclass_fields
+
+        default = cls()
+        overrides: dict[str, Any] = {}
+        valid = {f.name for f in dataclass_fields(cls)}
+        for key, value in data.items():
+            if key not in valid:
+                raise ValueError(f"unknown tracker setting {key!r}; expected one of {sorted(valid)}")
+            current = getattr(default, key)
+            if isinstance(current, (DetectionGraphParams, LinkingParams)):
+                if not isinstance(value, dict):
+                    raise ValueError(f"{key}: expected an object of settings, got {value!r}")
+                group_valid = {f.name for f in dataclass_fields(current)}
+                for name, item in value.items():
+                    if name not in group_valid:
+                        raise ValueError(f"unknown setting {key}.{name}; expected one of {sorted(group_valid)}")
+                    overrides[f"{key}__{name}"] = _typed(f"{key}.{name}", getattr(current, name), item)
+            else:
+                overrides[key] = _typed(key, current, value)
+        return default.with_overrides(**overrides)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (inverse of ``from_dict``)."""
+        from dataclasses import asdict
+
+        return asdict(self)
+
+    def with_overrides(self, **values: Any) -> TrackerConfig:
+        """A copy with top-level or nested (``detection__bias``) fields replaced."""
+        nested: dict[str, dict[str, Any]] = {}
+        top: dict[str, Any] = {}
+        for key, value in values.items():
+            if "__" in key:
+                group, name = key.split("__", 1)
+                nested.setdefault(group, {})[name] = value
+            else:
+                top[key] = value
+        for group, changes in nested.items():
+            top[group] = replace(getattr(self, group), **changes)
+        return replace(self, **top)
+
+
+def _typed(name: str, current: Any, value: Any) -> Any:
+    if isinstance(current, str):
+        if not isinstance(value, str):
+            raise ValueError(f"{name}: expected a string, got {value!r}")
+        return value
+    if isinstance(current, (int, np.integer)) and not isinstance(current, bool):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise ValueError(f"{name}: expected an integer, got {value!r}")
+        return value
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or np.isnan(value):
+        raise ValueError(f"{name}: expected a number, got {value!r}")
+    return float(value)
+
+
+def filter_detections(detections: DetectionTable, min_score: float, nms_iou: float) -> DetectionTable:
+    """Drop low-scored boxes, then same-frame boxes overlapping a higher-scored one by more than ``nms_iou``."""
+    kept = detections.select(detections.scores >= min_score) if np.isfinite(min_score) else detections
+    if nms_iou >= 1.0 or len(kept) == 0:
+        return kept
+    i, j = same_frame_pairs(kept.frames)
+    overlap = paired_iou(kept.boxes_xyxy[i], kept.boxes_xyxy[j]) > nms_iou
+    j_loses = (kept.scores[i] > kept.scores[j]) | ((kept.scores[i] == kept.scores[j]) & (i < j))
+    suppressed = np.zeros(len(kept), dtype=bool)
+    suppressed[np.where(j_loses, j, i)[overlap]] = True
+    return kept.select(~suppressed)
+
+
+class _OpenTrack:
+    """Rows of one track that is still open (observed detections only)."""
+
+    __slots__ = ("frames", "boxes", "scores", "last_frame")
+
+    def __init__(self) -> None:
+        self.frames: list[IntArray] = []
+        self.boxes: list[FloatArray] = []
+        self.scores: list[FloatArray] = []
+        self.last_frame = -1
+
+    def add(self, frames: IntArray, boxes: FloatArray, scores: FloatArray) -> None:
+        self.frames.append(frames)
+        self.boxes.append(boxes)
+        self.scores.append(scores)
+        self.last_frame = max(self.last_frame, int(frames.max()))
+
+    def arrays(self) -> tuple[IntArray, FloatArray, FloatArray]:
+        frames = np.concatenate(self.frames)
+        order = np.argsort(frames, kind="stable")
+        return frames[order], np.concatenate(self.boxes)[order], np.concatenate(self.scores)[order]
+
+
+@dataclass
+class TrackRows:
+    """Finished rows of one or more tracks (0-based frames, xyxy boxes)."""
+
+    frames: IntArray
+    track_ids: IntArray
+    boxes_xyxy: FloatArray
+    scores: FloatArray
+
+
+def interpolate_track(frames: IntArray, boxes: FloatArray, scores: FloatArray, max_gap_frames: int):
+    """Fill gaps of up to ``max_gap_frames`` missing frames linearly (frames sorted, unique)."""
+    steps = np.diff(frames)
+    fill = (steps > 1) & (steps - 1 <= max_gap_frames)
+    if not fill.any():
+        return frames, boxes, scores
+    starts = np.flatnonzero(fill)
+    missing = steps[starts] - 1
+    segment = np.repeat(starts, missing)
+    offset = np.arange(missing.sum()) - np.repeat(np.cumsum(missing) - missing, missing) + 1
+    fraction = (offset / steps[segment])[:, None]
+    new_boxes = boxes[segment] * (1 - fraction) + boxes[segment + 1] * fraction
+    new_scores = np.minimum(scores[segment], scores[segment + 1])
+    all_frames = np.concatenate([frames, frames[segment] + offset])
+    order = np.argsort(all_frames, kind="stable")
+    return (all_frames[order], np.concatenate([boxes, new_boxes])[order], np.concatenate([scores, new_scores])[order])
+
+
+class LiftedMulticutTracker:
+    """Chunked two-level lifted multicut tracker over a stream of per-frame detections.
+
+    Feed whole chunks with ``process_chunk`` (``track_sequence`` and ``track_stream`` do this); each call returns the
+    tracks that closed. ``flush`` closes the rest. Ids are counted per instance, starting at 1.
+    """
+
+    def __init__(self, frame_rate: float, config: TrackerConfig | None = None, cost_model: CostModel | None = None):
+        if not frame_rate > 0:
+            raise ValueError(f"frame_rate: expected a positive number of frames per second, got {frame_rate!r}")
+        self.frame_rate = float(frame_rate)
+        self.config = config or TrackerConfig()
+        self.cost_model = cost_model or CostModel.load()
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every track and restart ids at 1."""
+        self._open: dict[int, _OpenTrack] = {}
+        self._next_id = 1
+
+    @property
+    def open_track_count(self) -> int:
+        """Tracks still open (kept in memory)."""
+        return len(self._open)
+
+    def _stubs(self, first_frame: int) -> tuple[IntArray, IntArray, FloatArray, FloatArray, IntArray, FloatArray, FloatArray]:
+        """Tail observations of open tracks that can still be linked, labelled 0..S-1."""
+        window = int(np.ceil(self.config.linking.velocity_window_seconds * self.frame_rate))
+        reach = int(np.ceil(self.config.linking.lifted_seconds * self.frame_rate))
+        ids, parts, lengths, means = [], [], [], []
+        for track_id, track in self._open.items():
+            if track.last_frame < first_frame - reach:
+                continue
+            frames, boxes, scores = track.arrays()
+            tail = frames >= frames[-1] - window
+            ids.append(track_id)
+            parts.append((frames[tail], boxes[tail], scores[tail]))
+            lengths.append(len(frames))
+            means.append(scores.mean())
+        if not ids:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty, np.zeros((0, 4)), np.zeros(0), empty, np.zeros(0), np.zeros(0)
+        labels = np.repeat(np.arange(len(ids)), [len(p[0]) for p in parts])
+        return (labels, np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+                np.concatenate([p[2] for p in parts]), np.asarray(ids, dtype=np.int64),
+                np.asarray(lengths, dtype=np.float64), np.asarray(means))  # fmt: skip
+
+    def process_chunk(self, frames: IntArray, boxes: FloatArray, scores: FloatArray, chunk_end: int) -> list[TrackRows]:
+        """Associate one chunk of (already filtered) detections; frames sorted, all below ``chunk_end``.
+
+        Returns:
+            Tracks that closed before ``chunk_end`` (post-processed).
+        """
+        config = self.config
+        chunk_first = int(frames[0]) if len(frames) else chunk_end
+        times = frames / self.frame_rate
+        labels = build_tracklets(frames, times, boxes, scores, self.frame_rate, self.cost_model.detection,
+                                 config.detection)  # fmt: skip
+        new_count = int(labels.max()) + 1 if len(labels) else 0
+        s_labels, s_frames, s_boxes, s_scores, s_ids, s_lengths, s_means = self._stubs(chunk_first)
+        if new_count:
+            all_labels = np.concatenate([labels, s_labels + new_count])
+            all_frames = np.concatenate([frames, s_frames])
+            tracklets = summarize_tracklets(
+                all_labels, all_frames, all_frames / self.frame_rate, np.concatenate([boxes, s_boxes]),
+                np.concatenate([scores, s_scores]), new_count + len(s_ids), config.linking.velocity_window_seconds,
+            )  # fmt: skip
+            tracklets.length[new_count:] = s_lengths
+            tracklets.mean_score[new_count:] = s_means
+            fixed = np.concatenate([np.full(new_count, -1, dtype=np.int64), s_ids])
+            clusters = link_tracklets(tracklets, fixed, self.cost_model.tracklet, config.linking)
+            cluster_id = np.full(int(clusters.max()) + 1, -1, dtype=np.int64)
+            np.maximum.at(cluster_id, clusters, fixed)
+            fresh = np.flatnonzero(cluster_id < 0)
+            cluster_id[fresh] = self._next_id + np.arange(len(fresh))
+            self._next_id += len(fresh)
+            detection_ids = cluster_id[clusters[labels]]
+            order = np.argsort(detection_ids, kind="stable")
+            ids_sorted = detection_ids[order]
+            bounds = np.flatnonzero(np.r_[True, ids_sorted[1:] != ids_sorted[:-1], True])
+            for start, stop in zip(bounds[:-1], bounds[1:]):  # one iteration per track, not per detection
+                rows = order[start:stop]
+                self._open.setdefault(int(ids_sorted[start]), _OpenTrack()).add(frames[rows], boxes[rows], scores[rows])
+        reach = int(np.ceil(config.linking.lifted_seconds * self.frame_rate))
+        closing = [i for i, t in self._open.items() if t.last_frame < chunk_end - reach]
+        return self._release(closing)
+
+    def flush(self) -> list[TrackRows]:
+        """Close and release every open track (end of stream)."""
+        return self._release(list(self._open))
+
+    def _release(self, track_ids: list[int]) -> list[TrackRows]:
+        released = []
+        max_gap = int(round(self.config.max_fill_seconds * self.frame_rate))
+        for track_id in track_ids:
+            frames, boxes, scores = self._open.pop(track_id).arrays()
+            if len(frames) < self.config.min_track_detections or scores.mean() < self.config.min_track_score:
+                continue
+            frames, boxes, scores = interpolate_track(frames, boxes, scores, max_gap)
+            released.append(TrackRows(frames, np.full(len(frames), track_id, dtype=np.int64), boxes, scores))
+        return released
+
+
+def _chunk_frames(config: TrackerConfig, frame_rate: float, online: bool) -> int:
+    seconds = config.online_latency_seconds if online else config.offline_chunk_seconds
+    return max(1, int(round(seconds * frame_rate)))
+
+
+def track_stream(
+    detections: DetectionTable, info: SequenceInfo, config: TrackerConfig | None = None, *, online: bool = False,
+    cost_model: CostModel | None = None,
+) -> Iterator[TrackRows]:  # fmt: skip
+    """Yield finished tracks chunk by chunk (memory flat in sequence length)."""
+    config = config or TrackerConfig()
+    tracker = LiftedMulticutTracker(info.frame_rate, config, cost_model)
+    kept = filter_detections(detections, config.min_score, config.nms_iou)
+    step = _chunk_frames(config, info.frame_rate, online)
+    bounds = np.searchsorted(kept.frames, np.arange(0, detections.num_frames + step, step))
+    for index in range(len(bounds) - 1):
+        rows = slice(int(bounds[index]), int(bounds[index + 1]))
+        chunk_end = min((index + 1) * step, detections.num_frames)
+        yield from tracker.process_chunk(kept.frames[rows], kept.boxes_xyxy[rows], kept.scores[rows], chunk_end)
+    yield from tracker.flush()
+
+
+def track_sequence(
+    detections: DetectionTable, info: SequenceInfo, config: TrackerConfig | None = None, *, online: bool = False,
+    cost_model: CostModel | None = None,
+) -> Tracks:  # fmt: skip
+    """Track a whole sequence of detections; returns the track table.
+
+    Args:
+        detections: the sequence's detections (0-based frames, xyxy).
+        info: sequence facts; ``frame_rate`` converts frame gaps to seconds.
+        config: tracker settings (default ``TrackerConfig()``).
+        online: short chunks (latency ``config.online_latency_seconds``) instead of offline chunks.
+        cost_model: edge cost models; default the shipped model (fitted on every sequence with gt).
+    """
+    parts = list(track_stream(detections, info, config, online=online, cost_model=cost_model))
+    if not parts:
+        return Tracks.empty(detections.num_frames)
+    return Tracks(
+        np.concatenate([p.frames for p in parts]), np.concatenate([p.track_ids for p in parts]),
+        np.concatenate([p.boxes_xyxy for p in parts]), np.concatenate([p.scores for p in parts]),
+        detections.num_frames,
+    )  # fmt: skip
+
+
+# --- fitting the cost models on sequences with ground truth ---------------------------------------------------
+
+DETECTION_BUCKETS = np.array([0.0, 0.05, 0.1, 0.17, np.inf])
+TRACKLET_BUCKETS = np.array([0.0, 0.15, 0.4, 1.0, 2.0, np.inf])
+
+
+def match_to_ground_truth(detections: DetectionTable, ground_truth: GroundTruth, threshold: float = 0.5) -> IntArray:
+    """Ground-truth id of each detection (Hungarian per frame on IoU >= threshold), -1 when unmatched."""
+    matched = np.full(len(detections), -1, dtype=np.int64)
+    for frame in np.unique(detections.frames):
+        rows = np.arange(*detections._frame_slice(int(frame)).indices(len(detections)))
+        gt_rows = ground_truth._frame_slice(int(frame))
+        gt_boxes = ground_truth.boxes_xyxy[gt_rows]
+        if len(gt_boxes) == 0:
+            continue
+        iou = iou_matrix(detections.boxes_xyxy[rows], gt_boxes)
+        det_index, gt_index = linear_sum_assignment(-iou)
+        good = iou[det_index, gt_index] >= threshold
+        matched[rows[det_index[good]]] = ground_truth.track_ids[gt_rows][gt_index[good]]
+    return matched
+
+
+def _evaluated_ground_truth(sequence: MOTSequence) -> GroundTruth:
+    gt = sequence.ground_truth()
+    has_classes = bool((gt.class_ids >= 0).any())
+    return gt.evaluated(pedestrians_only=has_classes)
+
+
+def _auc(scores: FloatArray, labels: NDArray[np.bool_]) -> float:
+    from scipy.stats import rankdata
+
+    positives, negatives = labels.sum(), (~labels).sum()
+    if positives == 0 or negatives == 0:
+        return float("nan")
+    ranks = rankdata(scores)
+    return float((ranks[labels].sum() - positives * (positives + 1) / 2) / (positives * negatives))
+
+
+def fit_cost_model(sequences: list[MOTSequence], config: TrackerConfig | None = None, l2: float = 1.0) -> CostModel:
+    """Fit the detection- and tracklet-level cost models on sequences with ground truth.
+
+    Labels come from matching detections to the evaluated ground truth (IoU >= 0.5): a detection pair is "same"
+    when both match the same person, "different" when they match different people; pairs with an unmatched
+    detection are left out (false tracks are handled by track confidence). Tracklets from level 1 (with the
+    freshly fitted detection model) are labelled by their majority person.
+    """
+    config = config or TrackerConfig()
+    det_x, det_y, samples = [], [], []
+    for sequence in sequences:
+        detections = filter_detections(sequence.detections(), config.min_score, config.nms_iou)
+        person = match_to_ground_truth(detections, _evaluated_ground_truth(sequence))
+        times = detections.frames / sequence.info.frame_rate
+        i, j, features = detection_edges(detections.frames, times, detections.boxes_xyxy, detections.scores,
+                                         sequence.info.frame_rate, config.detection)  # fmt: skip
+        known = (person[i] >= 0) & (person[j] >= 0)
+        det_x.append(features[known]), det_y.append(person[i][known] == person[j][known])
+        samples.append((sequence, detections, person, times))
+    det_features, det_labels = np.concatenate(det_x), np.concatenate(det_y)
+    detection_model = fit_gap_bucket_logistic(det_features, det_features[:, 4], det_labels, DETECTION_FEATURES,
+                                              DETECTION_BUCKETS, l2)  # fmt: skip
+    tr_x, tr_y = [], []
+    for sequence, detections, person, times in samples:
+        labels = build_tracklets(detections.frames, times, detections.boxes_xyxy, detections.scores,
+                                 sequence.info.frame_rate, detection_model, config.detection)  # fmt: skip
+        count = int(labels.max()) + 1
+        tracklets = summarize_tracklets(labels, detections.frames, times, detections.boxes_xyxy, detections.scores,
+                                        count, config.linking.velocity_window_seconds)  # fmt: skip
+        majority = _majority_person(labels, person, count)
+        a, b, features, _, _ = link_candidates(tracklets, config.linking)
+        known = (majority[a] >= 0) & (majority[b] >= 0)
+        tr_x.append(features[known])
+        tr_y.append(majority[a][known] == majority[b][known])
+    tr_features, tr_labels = np.concatenate(tr_x), np.concatenate(tr_y)
+    tracklet_model = fit_gap_bucket_logistic(tr_features, tr_features[:, 0], tr_labels, TRACKLET_FEATURES,
+                                             TRACKLET_BUCKETS, l2)  # fmt: skip
+    card = {
+        "trained_on": [s.name for s in sequences],
+        "detection_pairs": int(len(det_labels)),
+        "detection_same_fraction": float(det_labels.mean()),
+        "detection_training_auc": _auc(detection_model.log_odds(det_features, det_features[:, 4]), det_labels),
+        "tracklet_pairs": int(len(tr_labels)),
+        "tracklet_same_fraction": float(tr_labels.mean()) if len(tr_labels) else float("nan"),
+        "tracklet_training_auc": _auc(tracklet_model.log_odds(tr_features, tr_features[:, 0]), tr_labels),
+    }
+    return CostModel(detection_model, tracklet_model, card)
+
+
+def _majority_person(labels: IntArray, person: IntArray, count: int) -> IntArray:
+    """Majority matched person of each tracklet, -1 when fewer than half of its boxes match that person."""
+    matched = person >= 0
+    result = np.full(count, -1, dtype=np.int64)
+    if not matched.any():
+        return result
+    pairs, votes = np.unique(np.column_stack([labels[matched], person[matched]]), axis=0, return_counts=True)
+    order = np.lexsort((-votes, pairs[:, 0]))
+    pairs, votes = pairs[order], votes[order]
+    first = np.r_[True, pairs[1:, 0] != pairs[:-1, 0]]
+    sizes = np.bincount(labels, minlength=count)
+    winners = pairs[first]
+    enough = votes[first] * 2 >= sizes[winners[:, 0]]
+    result[winners[enough, 0]] = winners[enough, 1]
+    return result
