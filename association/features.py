@@ -60,13 +60,14 @@ def detection_pair_features(
 TRACKLET_FEATURES = (
     "gap_seconds",
     "log_static_distance",
-    "log_implied_speed",
     "log_forward_distance",
     "log_backward_distance",
     "predicted_iou",
     "log_height_ratio",
     "log_min_length",
     "min_mean_score",
+    "successor_rank",
+    "predecessor_rank",
 )
 
 
@@ -83,20 +84,17 @@ def tracklet_pair_features(
 ) -> FloatArray:
     """Features of tracklet pairs (a ends before b starts): columns ``TRACKLET_FEATURES``.
 
-    Also the motion-free distance between a's last and b's first box and the speed it implies.
+    Also the motion-free distance between a's last and b's first box.
     ``forward_predicted`` is a's box extrapolated to b's first time; ``backward_predicted`` is b's box extrapolated
     back to a's last time. Distances are log(centre distance over mean box height + floor).
     """
     forward = box_pair_geometry(forward_predicted, first_boxes_b)
     backward = box_pair_geometry(backward_predicted, last_boxes_a)
     static = box_pair_geometry(last_boxes_a, first_boxes_b)
-    # Short tracklets have noisy velocities: the motion-free distance and the speed it implies (heights per
-    # second) let the model fall back on plain proximity.
-    implied_speed = np.log(np.exp(static[:, 1]) / np.maximum(gap_seconds, 0.05) + DISTANCE_FLOOR)
+    # Short tracklets have noisy velocities: the motion-free distance lets the model fall back on proximity.
     return np.column_stack([
         gap_seconds,
         static[:, 1],
-        implied_speed,
         forward[:, 1],
         backward[:, 1],
         0.5 * (forward[:, 0] + backward[:, 0]),

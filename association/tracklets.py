@@ -32,11 +32,11 @@ FORBIDDEN = -1.0e4
 class DetectionGraphParams:
     """Level 1 parameters. Units: seconds, and centre distance in mean box heights."""
 
-    max_gap_seconds: float = 0.25
+    max_gap_seconds: float = 0.07
     max_distance: float = 1.5
-    min_iou: float = 0.0
+    min_iou: float = 0.3
     neighbours: int = 3
-    bias: float = 0.0
+    bias: float = 0.5
     solver: str = "gaec"
 
 
@@ -122,8 +122,8 @@ class LinkingParams:
     max_link_seconds: float = 2.0
     lifted_seconds: float = 4.0
     lifted_weight: float = 0.3
-    bias: float = 0.0
-    velocity_window_seconds: float = 0.6
+    bias: float = 0.5
+    velocity_window_seconds: float = 0.3
     candidates: int = 4
     solver: str = "gaec-kl"
 
@@ -169,11 +169,15 @@ def link_candidates(tracklets: Tracklets, params: LinkingParams) -> tuple[IntArr
     a, b, coexist = tracklet_pairs(tracklets, params.lifted_seconds)
     la, lb = a[~coexist], b[~coexist]
     features = tracklet_link_features(tracklets, la, lb)
-    closeness = np.minimum(features[:, 3], features[:, 4])  # log forward / backward distance
-    keep = np.zeros(len(la), dtype=bool)
-    for key in (la, lb):
+    closeness = np.minimum(features[:, 2], features[:, 3])  # log forward / backward distance
+    ranks = np.zeros((len(la), 2))
+    for column, key in enumerate((la, lb)):
         order = np.lexsort((features[:, 0], closeness, key))
-        keep[order[group_rank(key[order]) < params.candidates]] = True
+        ranks[order, column] = group_rank(key[order])
+    keep = ranks.min(axis=1) < params.candidates
+    # Context: how b ranks among a's possible successors and a among b's possible predecessors (a ratio test:
+    # the nearest of several close candidates is much more likely the same person than its rivals).
+    features = np.column_stack([features, np.minimum(ranks, params.candidates)])
     return la[keep], lb[keep], features[keep], a[coexist], b[coexist]
 
 
