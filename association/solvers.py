@@ -47,9 +47,18 @@ Solvers (see :func:`available_solvers`), all with the signature of
   (``LiftedChainedSolvers``).
 * ``"fusion-move"``: fusion moves over greedy-additive proposals
   (``FusionMoveLiftedMulticut``; Beier et al., CVPR 2016), then Kernighan-Lin.
-* ``"ilp"``: exact branch-and-cut with lazily generated cycle, lifted path and
-  lifted cut inequalities, solved with OR-Tools CP-SAT; for SMALL graphs (tens of
-  nodes).
+* ``"ilp"``: exact; an integer program with lazily generated cycle, lifted path
+  and lifted cut inequalities, each round solved by OR-Tools CP-SAT. For SMALL
+  graphs: random 6-12 node instances take 0.01-2 s; a 40-node tracking graph
+  (10 frames x 4 objects, lifted edges up to 3 frames) took 9 s with clean costs
+  and did not finish in 150 s with noisy ones. Pass ``time_limit``.
+
+Quality, measured on 120 seeded random 6-12 node instances with mixed-sign
+costs (tests/association/test_solvers.py): the exact optimum is reached by
+"gaec" on 78 %, "gaec-kl"/"kl" on 82.5 %, "fusion-move" on 88 % of them. The
+Kernighan-Lin of bioimage-cpp moves nodes between two clusters at a time, so
+it misses improvements that need a third cluster to join (e.g. a strongly
+positive lifted edge whose ends meet only through a weakly negative base edge).
 
 Example:
     >>> import numpy as np
@@ -141,11 +150,13 @@ def solve_lifted_multicut(
 
     The solver's labels are post-processed into the connected components of the
     uncut base edges (a base edge is uncut iff its endpoints carry the same
-    label). Heuristics may return a cluster that is not connected in the base
-    graph, e.g. two nodes joined only through a lifted edge; under lifted
-    semantics such a cluster is infeasible (a lifted edge never connects), and
-    its energy would be under-counted. Splitting it into its components gives a
-    feasible decomposition and makes the reported energy the true one.
+    label). A heuristic or a user callable may return a cluster that is not
+    connected in the base graph, e.g. two nodes joined only through a lifted
+    edge; under lifted semantics such a cluster is infeasible (a lifted edge
+    never connects), and its energy would be under-counted. Splitting it into
+    its components gives a feasible decomposition and makes the reported energy
+    the true one. (bioimage-cpp 0.10's heuristics already returned connected
+    clusters on every instance we tried; this step makes it a guarantee.)
 
     Args:
         num_nodes: Number of nodes ``N >= 0``; nodes are ``0 .. N-1``.
