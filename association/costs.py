@@ -167,5 +167,5 @@ class CostModel:
                 GapBucketLogistic.from_dict(data["tracklet"]),
                 data.get("card", {}),
             )
-        except (OSError, ValueError, KeyError) as error:
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
             raise MOTError(f"{path}: expected a cost model JSON written by CostModel.save, got: {error}") from error

@@ -32,6 +32,10 @@ def pairs_at_frame_offset(frames: IntArray, offset: int) -> tuple[IntArray, IntA
     if len(frames) == 0:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty
+    if offset < 0:
+        raise ValueError(f"offset: expected >= 0, got {offset}")
+    if np.any(np.diff(frames) < 0):
+        raise ValueError("frames: expected frames sorted in increasing order, got unsorted frames")
     first = int(frames[0])
     local = frames - first
     starts = _frame_starts(local, int(local[-1]) + offset + 2)
@@ -62,6 +66,8 @@ def temporal_candidate_pairs(
     Returns:
         ``(i, j)`` int64 arrays with ``frames[i] < frames[j]``, sorted by ``j`` then gap then distance.
     """
+    if max_frame_gap < 1:
+        raise ValueError(f"max_frame_gap: expected at least 1 frame, got {max_frame_gap}")
     centers = box_centers(boxes_xyxy) if len(boxes_xyxy) else np.zeros((0, 2))
     heights = boxes_xyxy[:, 3] - boxes_xyxy[:, 1] if len(boxes_xyxy) else np.zeros(0)
     parts_i, parts_j, parts_d, parts_g = [], [], [], []

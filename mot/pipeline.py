@@ -85,6 +85,8 @@ class TrackerConfig:
         """
         from dataclasses import fields as dataclass_fields
 
+        if not isinstance(data, dict):
+            raise ValueError(f"expected an object of tracker settings, got {type(data).__name__}: {data!r}")
         default = cls()
         overrides: dict[str, Any] = {}
         valid = {f.name for f in dataclass_fields(cls)}
@@ -221,7 +223,7 @@ class LiftedMulticutTracker:
     """
 
     def __init__(self, frame_rate: float, config: TrackerConfig | None = None, cost_model: CostModel | None = None):
-        if not frame_rate > 0:
+        if not (np.isfinite(frame_rate) and frame_rate > 0):
             raise ValueError(f"frame_rate: expected a positive number of frames per second, got {frame_rate!r}")
         self.frame_rate = float(frame_rate)
         self.config = config or TrackerConfig()
@@ -232,6 +234,19 @@ class LiftedMulticutTracker:
         """Forget every track and restart ids at 1."""
         self._open: dict[int, _OpenTrack] = {}
         self._next_id = 1
+        empty = np.zeros(0, dtype=np.int64)
+        #: Final ids given to the detections of the last processed chunk (before post-processing).
+        self.last_assignment = TrackRows(empty, empty, np.zeros((0, 4)), np.zeros(0))
+
+    def open_tracks_last_boxes(self) -> tuple[IntArray, FloatArray]:
+        """``(ids, boxes)`` of the latest observed box of every open track."""
+        ids = np.fromiter(self._open, dtype=np.int64, count=len(self._open))
+        boxes = np.zeros((len(ids), 4))
+        for row, track in enumerate(self._open.values()):
+            last = int(np.argmax([f.max() for f in track.frames]))
+            position = int(np.argmax(track.frames[last]))
+            boxes[row] = track.boxes[last][position]
+        return ids, boxes
 
     @property
     def open_track_count(self) -> int:
@@ -267,6 +282,8 @@ class LiftedMulticutTracker:
             Tracks that closed before ``chunk_end`` (post-processed).
         """
         config = self.config
+        empty = np.zeros(0, dtype=np.int64)
+        self.last_assignment = TrackRows(empty, empty, np.zeros((0, 4)), np.zeros(0))
         chunk_first = int(frames[0]) if len(frames) else chunk_end
         times = frames / self.frame_rate
         labels = build_tracklets(frames, times, boxes, scores, self.frame_rate, self.cost_model.detection,
@@ -290,6 +307,7 @@ class LiftedMulticutTracker:
             cluster_id[fresh] = self._next_id + np.arange(len(fresh))
             self._next_id += len(fresh)
             detection_ids = cluster_id[clusters[labels]]
+            self.last_assignment = TrackRows(frames, detection_ids, boxes, scores)
             order = np.argsort(detection_ids, kind="stable")
             ids_sorted = detection_ids[order]
             bounds = np.flatnonzero(np.r_[True, ids_sorted[1:] != ids_sorted[:-1], True])
