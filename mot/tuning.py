@@ -27,7 +27,6 @@ logger = logging.getLogger(__name__)
 #: The settings tuned by hand during development, each with the values tried. Units as in ``TrackerConfig``.
 DEFAULT_GRID: dict[str, tuple[Any, ...]] = {
     "nms_iou": (0.5, 0.7),
-    "smooth_seconds": (0.1, 0.2),
     "linking__bias": (0.5, 1.0),
 }
 
