@@ -226,14 +226,10 @@ def track(
     frames = open_source(source, frame_rate)
     if frames.frame_rate is None:
         raise MOTError(f"{frames.name}: the source has no frame rate; pass frame_rate=")
+    from detectors import detect_sequence, get_detector
+
     if isinstance(detector, str):
-        from detectors import get_detector
-
         detector = get_detector(detector)
-    from tqdm import tqdm
-
-    per_frame = [detector.detect(image) for image in tqdm(frames, total=frames.num_frames, disable=not progress,
-                                                            desc="detecting", unit="frame")]  # fmt: skip
-    table = DetectionTable.from_frames(per_frame)
+    table = detect_sequence(detector, frames, frames.num_frames, progress=progress)
     info = SequenceInfo(frames.name, frames.frame_rate, table.num_frames, 0, 0, None)
     return track_sequence(table, info, config, online=online, cost_model=cost_model)

@@ -115,15 +115,26 @@ def _add_track(subparsers) -> None:
         + "\nExamples:\n"
         "  mot track ../shared/data/MOT15/train --out results/mot15\n"
         "  mot track ../shared/data/MOT16/train/MOT16-11 --out results/ --online\n"
-        "  mot track data/MOT17/train --out res/ --config tuned.json    (JSON like {\"min_score\": 0.3})\n",
+        "  mot track data/MOT17/train --out res/ --config tuned.json    (JSON like {\"min_score\": 0.3})\n"
+        "  mot track street.mp4 --detector yolo --out res/ --render tracked.mp4\n",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("source", metavar="SEQ_OR_ROOT", help="a sequence folder, or a folder of sequence folders")
+    parser.add_argument(
+        "source", metavar="SOURCE",
+        help="a sequence folder, a folder of sequence folders, or (with --detector yolo/hog) a video file",
+    )  # fmt: skip
     parser.add_argument("--out", required=True, metavar="DIR", help="results folder (SEQ.txt per sequence)")
     parser.add_argument("--config", metavar="FILE", help="JSON file overriding tracker settings")
     parser.add_argument("--cost-model", metavar="FILE", help="edge cost model JSON (default: the shipped one)")
     parser.add_argument("--online", action="store_true", help="online mode: 2 s chunks, bounded latency")
-    parser.add_argument("--workers", type=int, help="worker processes (default: up to #CPUs)")
+    parser.add_argument(
+        "--detector", choices=["public", "yolo", "hog"], default="public",
+        help="public: SEQ/det/det.txt (default); yolo: the shipped YOLOv8 person detector (the [yolo] extra); "
+        "hog: OpenCV's HOG people detector (no weights). Detections are cached per sequence and settings.",
+    )  # fmt: skip
+    parser.add_argument("--cache-dir", metavar="DIR", help="detection cache (default: OUT/.detections)")
+    parser.add_argument("--render", metavar="FILE.mp4", help="also render boxes, ids and trails to this video")
+    parser.add_argument("--workers", type=int, help="worker processes (default: up to #CPUs for public detections)")
     parser.set_defaults(handler=_run_track)
 
 
@@ -132,7 +143,8 @@ def _run_track(args: argparse.Namespace) -> int:
 
     summary = run_tracking_jobs(
         args.source, args.out, config_path=args.config, cost_model_path=args.cost_model, online=args.online,
-        workers=args.workers, progress=sys.stderr.isatty() or None,
+        workers=args.workers, progress=sys.stderr.isatty(), detector=args.detector, cache_dir=args.cache_dir,
+        render=args.render,
     )  # fmt: skip
     print(summary)
     return 0
@@ -157,10 +169,20 @@ def _add_demo(subparsers) -> None:
     parser.add_argument("--frames", type=int, default=300, help="scene length in frames (default: 300)")
     parser.add_argument("--online", action="store_true", help="online mode (2 s latency) instead of offline")
     parser.add_argument("--no-render", action="store_true", help="skip writing the video")
+    parser.add_argument("--video", metavar="FILE", help="track your own video with YOLO instead of the scene")
     parser.set_defaults(handler=_run_demo)
 
 
 def _run_demo(args: argparse.Namespace) -> int:
+    if args.video:
+        from pathlib import Path
+
+        from mot.tracking_jobs import run_tracking_jobs
+
+        rendered = None if args.no_render else str(Path(args.out) / f"{Path(args.video).stem}_tracked.mp4")
+        print(run_tracking_jobs(args.video, args.out, online=args.online, progress=sys.stderr.isatty(),
+                                detector="yolo", render=rendered))  # fmt: skip
+        return 0
     from mot.demo import run_demo
 
     result = run_demo(args.out, seed=args.seed, online=args.online, render=not args.no_render,
