@@ -437,17 +437,28 @@ class VideoSequence:
 
     def frames(self) -> Iterator[NDArray[np.uint8]]:
         """Decode the frames in order (BGR uint8)."""
-        import cv2
+        return read_video_frames(str(self.path))
 
-        capture = cv2.VideoCapture(str(self.path))
-        try:
-            while True:
-                ok, image = capture.read()
-                if not ok:
-                    return
-                yield image
-        finally:
-            capture.release()
+
+def read_video_frames(target: str | int) -> Iterator[NDArray[np.uint8]]:
+    """Decode a video file, camera index or stream URL with OpenCV, frame by frame (BGR uint8).
+
+    Raises:
+        MOTFormatError: OpenCV cannot open the source.
+    """
+    import cv2
+
+    capture = cv2.VideoCapture(target)
+    if not capture.isOpened():
+        raise MOTFormatError(f"expected a video file, camera index or URL that OpenCV can open, got {target!r}")
+    try:
+        while True:
+            ok, image = capture.read()
+            if not ok:
+                return
+            yield image
+    finally:
+        capture.release()
 
 
 def open_sequence(path: str | Path) -> MOTSequence | VideoSequence:

@@ -41,22 +41,6 @@ class FrameSource:
         return iter(self.frames())
 
 
-def _capture_frames(target: str | int) -> Iterator[Image]:
-    import cv2
-
-    capture = cv2.VideoCapture(target)
-    if not capture.isOpened():
-        raise MOTError(f"cannot open video source {target!r} with OpenCV (expected a file, camera index or URL)")
-    try:
-        while True:
-            ok, image = capture.read()
-            if not ok:
-                return
-            yield image
-    finally:
-        capture.release()
-
-
 def open_source(source: str | Path | int | Iterable[Image], frame_rate: float | None = None) -> FrameSource:
     """A ``FrameSource`` for a MOT sequence folder, an image folder, a video file, a camera index, a stream URL
     (``rtsp://``, ``http://``...) or any iterable of frames.
@@ -66,14 +50,14 @@ def open_source(source: str | Path | int | Iterable[Image], frame_rate: float | 
     """
     import cv2
 
-    from mot.io import MOTSequence, VideoSequence
+    from mot.io import MOTSequence, VideoSequence, read_video_frames
 
     if isinstance(source, int):
-        return FrameSource(f"camera{source}", frame_rate, None, lambda: _capture_frames(source))
+        return FrameSource(f"camera{source}", frame_rate, None, lambda: read_video_frames(source))
     if isinstance(source, (str, Path)):
         text = str(source)
         if "://" in text:
-            return FrameSource(text, frame_rate, None, lambda: _capture_frames(text))
+            return FrameSource(text, frame_rate, None, lambda: read_video_frames(text))
         path = Path(source)
         if path.is_dir() and (path / "seqinfo.ini").is_file():
             sequence = MOTSequence(path)
