@@ -16,10 +16,12 @@ Column layouts (comma-separated):
 from __future__ import annotations
 
 import configparser
+import contextlib
 import logging
 import os
 import tempfile
 from collections.abc import Iterator
+from typing import IO, Any
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -301,10 +303,12 @@ def format_results(tracks: Tracks) -> str:
     )
 
 
-def write_text_atomically(path: str | Path, text: str) -> Path:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and a rename.
+@contextlib.contextmanager
+def atomic_output(path: str | Path, binary: bool = False) -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path`` for writing; on success it is flushed, synced and renamed to ``path``.
 
-    A reader never sees a half-written file, and an interrupted run leaves the previous file intact.
+    A reader never sees a half-written file, and an interrupted write leaves the previous file intact. The file
+    gets the usual permissions (0666 less the umask), not ``mkstemp``'s 0600.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -312,16 +316,22 @@ def write_text_atomically(path: str | Path, text: str) -> Path:
     umask = os.umask(0)
     os.umask(umask)
     try:
-        os.chmod(temporary, 0o666 & ~umask)  # mkstemp creates 0600; results are ordinary files
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
+        os.chmod(temporary, 0o666 & ~umask)
+        with os.fdopen(handle, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as stream:
+            yield stream
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
-    return path
+
+
+def write_text_atomically(path: str | Path, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (see ``atomic_output``); returns the path."""
+    with atomic_output(path) as stream:
+        stream.write(text)
+    return Path(path)
 
 
 def write_results(path: str | Path, tracks: Tracks) -> Path:
