@@ -155,26 +155,41 @@ def filter_detections(detections: DetectionTable, min_score: float, nms_iou: flo
 
 
 class _OpenTrack:
-    """Rows of one track that is still open (observed detections only)."""
+    """Rows of one track that is still open (observed detections only).
 
-    __slots__ = ("frames", "boxes", "scores", "last_frame")
+    Parts arrive chunk by chunk in frame order, each sorted by frame, so the tail and the latest box come from the
+    last parts without touching the whole history (the hot path runs once per chunk for every open track).
+    """
+
+    __slots__ = ("frames", "boxes", "scores", "last_frame", "count", "score_sum")
 
     def __init__(self) -> None:
         self.frames: list[IntArray] = []
         self.boxes: list[FloatArray] = []
         self.scores: list[FloatArray] = []
         self.last_frame = -1
+        self.count = 0
+        self.score_sum = 0.0
 
     def add(self, frames: IntArray, boxes: FloatArray, scores: FloatArray) -> None:
         self.frames.append(frames)
         self.boxes.append(boxes)
         self.scores.append(scores)
-        self.last_frame = max(self.last_frame, int(frames.max()))
+        self.last_frame = int(frames[-1])
+        self.count += len(frames)
+        self.score_sum += float(scores.sum())
+
+    def tail(self, window_frames: int) -> tuple[IntArray, FloatArray, FloatArray]:
+        """Rows within ``window_frames`` of the last frame."""
+        first = len(self.frames) - 1
+        while first > 0 and self.frames[first][0] >= self.last_frame - window_frames:
+            first -= 1
+        frames = np.concatenate(self.frames[first:])
+        keep = frames >= self.last_frame - window_frames
+        return frames[keep], np.concatenate(self.boxes[first:])[keep], np.concatenate(self.scores[first:])[keep]
 
     def arrays(self) -> tuple[IntArray, FloatArray, FloatArray]:
-        frames = np.concatenate(self.frames)
-        order = np.argsort(frames, kind="stable")
-        return frames[order], np.concatenate(self.boxes)[order], np.concatenate(self.scores)[order]
+        return np.concatenate(self.frames), np.concatenate(self.boxes), np.concatenate(self.scores)
 
 
 @dataclass
@@ -243,9 +258,7 @@ class LiftedMulticutTracker:
         ids = np.fromiter(self._open, dtype=np.int64, count=len(self._open))
         boxes = np.zeros((len(ids), 4))
         for row, track in enumerate(self._open.values()):
-            last = int(np.argmax([f.max() for f in track.frames]))
-            position = int(np.argmax(track.frames[last]))
-            boxes[row] = track.boxes[last][position]
+            boxes[row] = track.boxes[-1][-1]
         return ids, boxes
 
     @property
@@ -261,12 +274,10 @@ class LiftedMulticutTracker:
         for track_id, track in self._open.items():
             if track.last_frame < first_frame - reach:
                 continue
-            frames, boxes, scores = track.arrays()
-            tail = frames >= frames[-1] - window
             ids.append(track_id)
-            parts.append((frames[tail], boxes[tail], scores[tail]))
-            lengths.append(len(frames))
-            means.append(scores.mean())
+            parts.append(track.tail(window))
+            lengths.append(track.count)
+            means.append(track.score_sum / track.count)
         if not ids:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty, np.zeros((0, 4)), np.zeros(0), empty, np.zeros(0), np.zeros(0)
