@@ -480,83 +480,50 @@ def _run_bioimage(
     return np.asarray(labels).astype(np.int64)
 
 
-def _solve_gaec(
-    num_nodes: int,
-    base_uv: NDArray[np.int64],
-    base_costs: NDArray[np.float64],
-    lifted_uv: NDArray[np.int64],
-    lifted_costs: NDArray[np.float64],
-    time_limit: float | None = None,
-) -> NDArray[np.int64]:
-    """Lifted greedy additive edge contraction; ``time_limit`` is ignored."""
-    return _run_bioimage(
-        lambda lmc: lmc.LiftedGreedyAdditiveMulticut(),
-        num_nodes, base_uv, base_costs, lifted_uv, lifted_costs,
-    )
+def _bioimage_solver(make_solver: Callable[[Any], Any], doc: str) -> LiftedMulticutSolverFn:
+    """A registry solver running the bioimage-cpp solver that ``make_solver(lifted_module)`` builds.
 
-
-def _solve_kl(
-    num_nodes: int,
-    base_uv: NDArray[np.int64],
-    base_costs: NDArray[np.float64],
-    lifted_uv: NDArray[np.int64],
-    lifted_costs: NDArray[np.float64],
-    time_limit: float | None = None,
-) -> NDArray[np.int64]:
-    """Lifted Kernighan-Lin on a fresh (singleton) objective.
-
-    bioimage-cpp 0.10 replaces a singleton start by one GAEC pass before the
-    Kernighan-Lin moves. ``time_limit`` is ignored.
+    bioimage-cpp's heuristics have no time limit, so ``time_limit`` is ignored.
     """
-    return _run_bioimage(
-        lambda lmc: lmc.LiftedKernighanLinMulticut(),
-        num_nodes, base_uv, base_costs, lifted_uv, lifted_costs,
-    )
+
+    def solve(
+        num_nodes: int,
+        base_uv: NDArray[np.int64],
+        base_costs: NDArray[np.float64],
+        lifted_uv: NDArray[np.int64],
+        lifted_costs: NDArray[np.float64],
+        time_limit: float | None = None,
+    ) -> NDArray[np.int64]:
+        return _run_bioimage(make_solver, num_nodes, base_uv, base_costs, lifted_uv, lifted_costs)
+
+    solve.__doc__ = doc
+    return solve
 
 
-def _solve_gaec_kl(
-    num_nodes: int,
-    base_uv: NDArray[np.int64],
-    base_costs: NDArray[np.float64],
-    lifted_uv: NDArray[np.int64],
-    lifted_costs: NDArray[np.float64],
-    time_limit: float | None = None,
-) -> NDArray[np.int64]:
-    """GAEC, then Kernighan-Lin from its labels; ``time_limit`` is ignored."""
-    return _run_bioimage(
-        lambda lmc: lmc.LiftedChainedSolvers(
-            [lmc.LiftedGreedyAdditiveMulticut(), lmc.LiftedKernighanLinMulticut()]
+_solve_gaec = _bioimage_solver(
+    lambda lmc: lmc.LiftedGreedyAdditiveMulticut(), "Lifted greedy additive edge contraction."
+)
+_solve_kl = _bioimage_solver(
+    lambda lmc: lmc.LiftedKernighanLinMulticut(),
+    "Lifted Kernighan-Lin on a fresh (singleton) objective; bioimage-cpp 0.10 replaces a singleton start by one "
+    "GAEC pass before the Kernighan-Lin moves.",
+)
+_solve_gaec_kl = _bioimage_solver(
+    lambda lmc: lmc.LiftedChainedSolvers([lmc.LiftedGreedyAdditiveMulticut(), lmc.LiftedKernighanLinMulticut()]),
+    "GAEC, then Kernighan-Lin from its labels.",
+)
+_solve_fusion_move = _bioimage_solver(
+    lambda lmc: lmc.LiftedChainedSolvers([
+        lmc.FusionMoveLiftedMulticut(
+            proposal_generator=lmc.GreedyAdditiveProposalGenerator(seed=0),
+            sub_solver=lmc.LiftedGreedyAdditiveMulticut(),
+            number_of_iterations=10,
+            stop_if_no_improvement=4,
         ),
-        num_nodes, base_uv, base_costs, lifted_uv, lifted_costs,
-    )
-
-
-def _solve_fusion_move(
-    num_nodes: int,
-    base_uv: NDArray[np.int64],
-    base_costs: NDArray[np.float64],
-    lifted_uv: NDArray[np.int64],
-    lifted_costs: NDArray[np.float64],
-    time_limit: float | None = None,
-) -> NDArray[np.int64]:
-    """Fusion moves over noisy greedy-additive proposals, then Kernighan-Lin.
-
-    Seeded (deterministic). ``time_limit`` is ignored.
-    """
-    return _run_bioimage(
-        lambda lmc: lmc.LiftedChainedSolvers(
-            [
-                lmc.FusionMoveLiftedMulticut(
-                    proposal_generator=lmc.GreedyAdditiveProposalGenerator(seed=0),
-                    sub_solver=lmc.LiftedGreedyAdditiveMulticut(),
-                    number_of_iterations=10,
-                    stop_if_no_improvement=4,
-                ),
-                lmc.LiftedKernighanLinMulticut(),
-            ]
-        ),
-        num_nodes, base_uv, base_costs, lifted_uv, lifted_costs,
-    )
+        lmc.LiftedKernighanLinMulticut(),
+    ]),
+    "Fusion moves over seeded (deterministic) greedy-additive proposals, then Kernighan-Lin.",
+)
 
 
 # --------------------------------------------------------------------------
