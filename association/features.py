@@ -24,6 +24,8 @@ def _heights(boxes: FloatArray) -> FloatArray:
 #: Distances enter the models on a log scale: they are heavy-tailed (far pairs at tens of heights), and a linear
 #: logistic model on raw distances is dominated by the tail instead of the decision boundary near 0.1-1 heights.
 DISTANCE_FLOOR = 0.02
+#: Floor of the joint-path residuals over box height (log units), as for distances.
+JOINT_RESIDUAL_FLOOR = 0.02
 
 
 def box_pair_geometry(boxes_a: FloatArray, boxes_b: FloatArray) -> FloatArray:
@@ -66,6 +68,8 @@ TRACKLET_FEATURES = (
     "log_height_ratio",
     "log_min_length",
     "min_mean_score",
+    "log_joint_rms",
+    "log_joint_excess",
     "successor_rank",
     "predecessor_rank",
 )
@@ -81,16 +85,21 @@ def tracklet_pair_features(
     lengths_b: FloatArray,
     mean_scores_a: FloatArray,
     mean_scores_b: FloatArray,
+    joint_rms: FloatArray,
+    joint_excess: FloatArray,
 ) -> FloatArray:
     """Features of tracklet pairs (a ends before b starts): columns ``TRACKLET_FEATURES``.
 
     Also the motion-free distance between a's last and b's first box.
     ``forward_predicted`` is a's box extrapolated to b's first time; ``backward_predicted`` is b's box extrapolated
-    back to a's last time. Distances are log(centre distance over mean box height + floor).
+    back to a's last time. Distances are log(centre distance over mean box height + floor). ``joint_rms`` and
+    ``joint_excess`` (pixels, from ``motion.linear.joint_line_residuals``) say how well one constant-velocity path
+    explains a's tail and b's head together; they are taken in log units of the mean end-box height too.
     """
     forward = box_pair_geometry(forward_predicted, first_boxes_b)
     backward = box_pair_geometry(backward_predicted, last_boxes_a)
     static = box_pair_geometry(last_boxes_a, first_boxes_b)
+    height = 0.5 * (_heights(last_boxes_a) + _heights(first_boxes_b))
     # Short tracklets have noisy velocities: the motion-free distance lets the model fall back on proximity.
     return np.column_stack([
         gap_seconds,
@@ -101,4 +110,6 @@ def tracklet_pair_features(
         np.abs(np.log(_heights(first_boxes_b) / _heights(last_boxes_a))),
         np.log(np.minimum(lengths_a, lengths_b)),
         np.minimum(mean_scores_a, mean_scores_b),
+        np.log(joint_rms / height + JOINT_RESIDUAL_FLOOR),
+        np.log(joint_excess / height + JOINT_RESIDUAL_FLOOR),
     ])  # fmt: skip

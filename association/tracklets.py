@@ -19,7 +19,7 @@ from association.costs import GapBucketLogistic
 from association.features import detection_pair_features, tracklet_pair_features
 from association.graph import group_rank, same_frame_pairs, temporal_candidate_pairs
 from association.solvers import solve_lifted_multicut
-from motion.linear import extrapolate_track_ends, fit_end_velocities
+from motion.linear import end_window_moments, extrapolate_track_ends, fit_end_velocities, joint_line_residuals
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -81,6 +81,8 @@ class Tracklets:
         first_box, last_box: (T, 4) xyxy smoothed boxes at the start and end.
         start_velocity, end_velocity: (T, 4) (cx, cy, w, h) per second near each end.
         length: (T,) number of boxes; mean_score: (T,).
+        end_moments, start_moments: (T, 8) sums of the centre path near each end
+            (``motion.linear.end_window_moments``), for the joint-path features of a link.
     """
 
     first_frame: IntArray
@@ -93,6 +95,8 @@ class Tracklets:
     end_velocity: FloatArray
     length: FloatArray
     mean_score: FloatArray
+    end_moments: FloatArray
+    start_moments: FloatArray
 
     def __len__(self) -> int:
         return len(self.first_frame)
@@ -100,9 +104,12 @@ class Tracklets:
 
 def summarize_tracklets(
     labels: IntArray, frames: IntArray, times: FloatArray, boxes: FloatArray, scores: FloatArray,
-    count: int, window_seconds: float,
+    count: int, window_seconds: float, joint_window_seconds: float = 1.0,
 ) -> Tracklets:  # fmt: skip
-    """Aggregate detections (labels 0..count-1) into ``Tracklets`` with numpy grouped reductions."""
+    """Aggregate detections (labels 0..count-1) into ``Tracklets`` with numpy grouped reductions.
+
+    ``window_seconds``: end-velocity fits; ``joint_window_seconds``: the end windows of the joint-path features.
+    """
     length = np.bincount(labels, minlength=count).astype(np.float64)
     first_frame = np.full(count, np.iinfo(np.int64).max)
     last_frame = np.full(count, -1)
@@ -111,8 +118,10 @@ def summarize_tracklets(
     end_velocity, last_time, last_box = fit_end_velocities(labels, times, boxes, count, window_seconds, "end")
     start_velocity, first_time, first_box = fit_end_velocities(labels, times, boxes, count, window_seconds, "start")
     mean_score = np.bincount(labels, weights=scores, minlength=count) / np.maximum(length, 1)
+    end_moments = end_window_moments(labels, times, boxes, last_time, joint_window_seconds, "end")
+    start_moments = end_window_moments(labels, times, boxes, first_time, joint_window_seconds, "start")
     return Tracklets(first_frame, last_frame, first_time, last_time, first_box, last_box, start_velocity,
-                     end_velocity, length, mean_score)  # fmt: skip
+                     end_velocity, length, mean_score, end_moments, start_moments)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -122,8 +131,9 @@ class LinkingParams:
     max_link_seconds: float = 2.0
     lifted_seconds: float = 4.0
     lifted_weight: float = 0.3
-    bias: float = 0.5
+    bias: float = 1.25
     velocity_window_seconds: float = 0.3
+    joint_window_seconds: float = 1.0
     candidates: int = 4
     solver: str = "gaec-kl"
 
@@ -150,9 +160,12 @@ def tracklet_link_features(tracklets: Tracklets, a: IntArray, b: IntArray) -> Fl
                                      tracklets.first_time[b])  # fmt: skip
     backward = extrapolate_track_ends(tracklets.first_time[b], tracklets.first_box[b], tracklets.start_velocity[b],
                                       tracklets.last_time[a])  # fmt: skip
+    joint_rms, joint_excess = joint_line_residuals(tracklets.end_moments[a], tracklets.last_time[a],
+                                                   tracklets.start_moments[b], tracklets.first_time[b])  # fmt: skip
     return tracklet_pair_features(
         gap, forward, tracklets.first_box[b], backward, tracklets.last_box[a],
         tracklets.length[a], tracklets.length[b], tracklets.mean_score[a], tracklets.mean_score[b],
+        joint_rms, joint_excess,
     )  # fmt: skip
 
 

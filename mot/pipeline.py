@@ -268,7 +268,8 @@ class LiftedMulticutTracker:
 
     def _stubs(self, first_frame: int) -> tuple[IntArray, IntArray, FloatArray, FloatArray, IntArray, FloatArray, FloatArray]:
         """Tail observations of open tracks that can still be linked, labelled 0..S-1."""
-        window = int(np.ceil(self.config.linking.velocity_window_seconds * self.frame_rate))
+        linking = self.config.linking
+        window = int(np.ceil(max(linking.velocity_window_seconds, linking.joint_window_seconds) * self.frame_rate))
         reach = int(np.ceil(self.config.linking.lifted_seconds * self.frame_rate))
         ids, parts, lengths, means = [], [], [], []
         for track_id, track in self._open.items():
@@ -307,6 +308,7 @@ class LiftedMulticutTracker:
             tracklets = summarize_tracklets(
                 all_labels, all_frames, all_frames / self.frame_rate, np.concatenate([boxes, s_boxes]),
                 np.concatenate([scores, s_scores]), new_count + len(s_ids), config.linking.velocity_window_seconds,
+                config.linking.joint_window_seconds,
             )  # fmt: skip
             tracklets.length[new_count:] = s_lengths
             tracklets.mean_score[new_count:] = s_means
@@ -449,8 +451,10 @@ def fit_cost_model(sequences: list[MOTSequence], config: TrackerConfig | None = 
 
     Labels come from matching detections to the evaluated ground truth (IoU >= 0.5): a detection pair is "same"
     when both match the same person, "different" when they match different people; pairs with an unmatched
-    detection are left out (false tracks are handled by track confidence). Tracklets from level 1 (with the
-    freshly fitted detection model) are labelled by their majority person.
+    detection are left out. Tracklets from level 1 (with the freshly fitted detection model) are labelled by their
+    majority person (none when fewer than half their boxes match one); a candidate link is "same" when both have
+    the same person, "different" when they differ or only one has a person (linking a false tracklet to a person
+    adds false boxes to the track), and left out when neither has one.
     """
     config = config or TrackerConfig()
     det_x, det_y, samples = [], [], []
@@ -472,12 +476,15 @@ def fit_cost_model(sequences: list[MOTSequence], config: TrackerConfig | None = 
                                  sequence.info.frame_rate, detection_model, config.detection)  # fmt: skip
         count = int(labels.max()) + 1
         tracklets = summarize_tracklets(labels, detections.frames, times, detections.boxes_xyxy, detections.scores,
-                                        count, config.linking.velocity_window_seconds)  # fmt: skip
+                                        count, config.linking.velocity_window_seconds,
+                                        config.linking.joint_window_seconds)  # fmt: skip
         majority = _majority_person(labels, person, count)
         a, b, features, _, _ = link_candidates(tracklets, config.linking)
-        known = (majority[a] >= 0) & (majority[b] >= 0)
+        # A person's tracklet linked to a false one is a wrong link too (it grows a track with false boxes);
+        # links between two false tracklets are left out.
+        known = (majority[a] >= 0) | (majority[b] >= 0)
         tr_x.append(features[known])
-        tr_y.append(majority[a][known] == majority[b][known])
+        tr_y.append((majority[a][known] >= 0) & (majority[a][known] == majority[b][known]))
     tr_features, tr_labels = np.concatenate(tr_x), np.concatenate(tr_y)
     tracklet_model = fit_gap_bucket_logistic(tr_features, tr_features[:, 0], tr_labels, TRACKLET_FEATURES,
                                              TRACKLET_BUCKETS, l2)  # fmt: skip

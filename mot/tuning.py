@@ -27,7 +27,7 @@ logger = logging.getLogger(__name__)
 #: The settings tuned by hand during development, each with the values tried. Units as in ``TrackerConfig``.
 DEFAULT_GRID: dict[str, tuple[Any, ...]] = {
     "nms_iou": (0.5, 0.7),
-    "linking__bias": (0.5, 1.0),
+    "linking__bias": (0.75, 1.25),
 }
 
 

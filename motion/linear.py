@@ -31,7 +31,14 @@ from numpy.typing import ArrayLike, NDArray
 
 from motion.base import check_gap, check_query_times, check_track, cxcywh_to_xyxy, xyxy_to_cxcywh
 
-__all__ = ["ConstantVelocity", "extrapolate_track_ends", "fit_end_velocities", "interpolate_boxes"]
+__all__ = [
+    "ConstantVelocity",
+    "end_window_moments",
+    "extrapolate_track_ends",
+    "fit_end_velocities",
+    "interpolate_boxes",
+    "joint_line_residuals",
+]
 
 FloatArray = NDArray[np.float64]
 
@@ -146,6 +153,88 @@ def fit_end_velocities(
     velocities[moving] = cov_tx[moving] / var_t[moving, None]
     reference_params = mean_x + velocities * (reference_times - mean_t)[:, None]
     return velocities, reference_times, cxcywh_to_xyxy(reference_params)
+
+
+#: Columns of :func:`end_window_moments`: sums over a window's observations, ``t`` relative to the reference time.
+MOMENT_COLUMNS = ("n", "t", "tt", "cx", "cy", "t_cx", "t_cy", "cx_cx_plus_cy_cy")
+
+
+def end_window_moments(
+    track_index: NDArray[np.intp], times: FloatArray, boxes_xyxy: FloatArray, reference_times: FloatArray,
+    window_seconds: float, at: Literal["end", "start"],
+) -> FloatArray:  # fmt: skip
+    """Sufficient statistics of each track's centre path near one end, for :func:`joint_line_residuals`.
+
+    Sums (columns :data:`MOMENT_COLUMNS`) over the observations within ``window_seconds`` of ``reference_times``
+    (the track's last time for ``at="end"``, its first for ``at="start"``), with times relative to it. Lines through
+    the union of two windows follow from the summed statistics, so every candidate pair is scored without touching
+    the observations again.
+
+    Args:
+        track_index: (N,) int track of each observation in ``[0, T)``.
+        times: (N,) seconds. boxes_xyxy: (N, 4) xyxy pixels.
+        reference_times: (T,) seconds: each track's last (``"end"``) or first (``"start"``) observation time.
+        window_seconds: >= 0.
+        at: which end.
+
+    Returns:
+        (T, 8) float64.
+    """
+    if at not in ("end", "start"):
+        raise ValueError(f"at: expected 'end' or 'start', got {at!r}")
+    count = len(reference_times)
+    offset = times - reference_times[track_index]
+    slack = window_seconds + WINDOW_SLACK_SECONDS
+    inside = offset >= -slack if at == "end" else offset <= slack
+    index, dt = track_index[inside], offset[inside]
+    cx = 0.5 * (boxes_xyxy[inside, 0] + boxes_xyxy[inside, 2])
+    cy = 0.5 * (boxes_xyxy[inside, 1] + boxes_xyxy[inside, 3])
+    columns = (np.ones(len(dt)), dt, dt * dt, cx, cy, dt * cx, dt * cy, cx * cx + cy * cy)
+    return np.stack([np.bincount(index, weights=c, minlength=count) for c in columns], axis=1)
+
+
+def _recentre(moments: FloatArray, shift: FloatArray) -> FloatArray:
+    """Moments with times measured from ``reference + shift`` instead of ``reference`` (per row)."""
+    out = moments.copy()
+    n, st, sx, sy = moments[:, 0], moments[:, 1], moments[:, 3], moments[:, 4]
+    out[:, 1] = st - shift * n
+    out[:, 2] = moments[:, 2] - 2 * shift * st + shift * shift * n
+    out[:, 5] = moments[:, 5] - shift * sx
+    out[:, 6] = moments[:, 6] - shift * sy
+    return out
+
+
+def _line_residual(moments: FloatArray) -> FloatArray:
+    """Sum of squared centre residuals about the least-squares line ``centre(t)`` of each row's points."""
+    n = np.maximum(moments[:, 0], 1.0)
+    var_t = moments[:, 2] - moments[:, 1] ** 2 / n
+    cov = moments[:, 5:7] - moments[:, 1:2] * moments[:, 3:5] / n[:, None]
+    spread = moments[:, 7] - (moments[:, 3] ** 2 + moments[:, 4] ** 2) / n
+    sloped = var_t > 1e-12 * np.maximum(moments[:, 2], 1.0)
+    explained = np.where(sloped, (cov**2).sum(axis=1) / np.where(sloped, var_t, 1.0), 0.0)
+    return np.maximum(spread - explained, 0.0)
+
+
+def joint_line_residuals(
+    end_moments: FloatArray, end_times: FloatArray, start_moments: FloatArray, start_times: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """How well ONE constant-velocity path explains both an earlier track's tail and a later track's head.
+
+    Row ``k`` joins the window summarised by ``end_moments[k]`` (times relative to ``end_times[k]``) with the one
+    summarised by ``start_moments[k]`` (relative to ``start_times[k]``), both from :func:`end_window_moments`.
+
+    Returns:
+        ``(rms, excess)``, (E,) pixels: the root-mean-square centre residual about the joint line, and the part of
+        it that two separate lines would not need, ``sqrt((SSR_joint - SSR_tail - SSR_head) / n)``. A true
+        continuation lies on one smooth path: both stay near the detection noise.
+    """
+    centre = 0.5 * (end_times + start_times)
+    tail = _recentre(end_moments, centre - end_times)
+    head = _recentre(start_moments, centre - start_times)
+    joint = _line_residual(tail + head)
+    separate = _line_residual(tail) + _line_residual(head)
+    n = np.maximum(tail[:, 0] + head[:, 0], 1.0)
+    return np.sqrt(joint / n), np.sqrt(np.maximum(joint - separate, 0.0) / n)
 
 
 def extrapolate_track_ends(

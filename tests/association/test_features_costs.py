@@ -19,6 +19,7 @@ from association.costs import (
 from association.features import (
     DETECTION_FEATURES,
     DISTANCE_FLOOR,
+    JOINT_RESIDUAL_FLOOR,
     TRACKLET_FEATURES,
     detection_pair_features,
     tracklet_pair_features,
@@ -101,6 +102,7 @@ def test_tracklet_pair_features_shapes_and_values() -> None:
         gap_seconds=np.array([0.5, 1.5]), forward_predicted=forward, first_boxes_b=first_b,
         backward_predicted=backward, last_boxes_a=last_a, lengths_a=np.array([3.0, 40.0]),
         lengths_b=np.array([7.0, 12.0]), mean_scores_a=np.array([0.8, 0.3]), mean_scores_b=np.array([0.6, 0.9]),
+        joint_rms=np.array([2.0, 0.0]), joint_excess=np.array([1.0, 6.0]),
     )  # fmt: skip
     # the two rank columns are appended by link_candidates
     assert f.shape == (2, len(TRACKLET_FEATURES) - 2)
@@ -114,12 +116,15 @@ def test_tracklet_pair_features_shapes_and_values() -> None:
     np.testing.assert_allclose(f[:, TRK["log_height_ratio"]], [0.0, np.log(2)])
     np.testing.assert_allclose(f[:, TRK["log_min_length"]], [np.log(3), np.log(12)])
     np.testing.assert_allclose(f[:, TRK["min_mean_score"]], [0.6, 0.3])
+    # residuals in units of the mean end-box height (20 and 30 px)
+    np.testing.assert_allclose(f[:, TRK["log_joint_rms"]], np.log(np.array([0.1, 0.0]) + JOINT_RESIDUAL_FLOOR))
+    np.testing.assert_allclose(f[:, TRK["log_joint_excess"]], np.log(np.array([0.05, 0.2]) + JOINT_RESIDUAL_FLOOR))
 
 
 def test_tracklet_pair_features_empty() -> None:
     empty = np.zeros((0, 4))
     none = np.zeros(0)
-    f = tracklet_pair_features(none, empty, empty, empty, empty, none, none, none, none)
+    f = tracklet_pair_features(none, empty, empty, empty, empty, none, none, none, none, none, none)
     assert f.shape == (0, len(TRACKLET_FEATURES) - 2)
 
 

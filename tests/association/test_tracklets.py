@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from association.costs import CostModel
-from association.features import TRACKLET_FEATURES, detection_pair_features
+from association.features import JOINT_RESIDUAL_FLOOR, TRACKLET_FEATURES, detection_pair_features
 from association.tracklets import (
     DetectionGraphParams,
     LinkingParams,
@@ -192,6 +192,10 @@ def test_link_candidates_features_have_every_model_column() -> None:
     assert features[0, column["gap_seconds"]] == pytest.approx(15 / FPS)
     assert features[0, column["predicted_iou"]] == pytest.approx(1.0)  # a straight walk is predicted exactly
     assert features[0, column["successor_rank"]] == 0 and features[0, column["predecessor_rank"]] == 0
+    # one straight walk: a single line explains a's tail and b's head, so both joint residuals sit at the floor
+    floor = np.log(JOINT_RESIDUAL_FLOOR)
+    assert features[0, column["log_joint_rms"]] == pytest.approx(floor, abs=1e-6)
+    assert features[0, column["log_joint_excess"]] == pytest.approx(floor, abs=1e-6)
 
 
 # --- level 2: link_tracklets -------------------------------------------------------------------------------------

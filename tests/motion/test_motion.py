@@ -24,7 +24,13 @@ import pytest
 # as a namespace package, while the editable install still resolves `motion.<submodule>`.
 from motion.base import MIN_BOX_SIZE, MotionModel, available_motion_models, get_motion_model, xyxy_to_cxcywh
 from motion.kalman import KalmanConstantVelocity
-from motion.linear import ConstantVelocity, extrapolate_track_ends, fit_end_velocities
+from motion.linear import (
+    ConstantVelocity,
+    end_window_moments,
+    extrapolate_track_ends,
+    fit_end_velocities,
+    joint_line_residuals,
+)
 
 MODELS = available_motion_models()
 TOLERANCE_PX = {"linear": 1e-8, "kalman": 1e-8}
@@ -363,3 +369,67 @@ def test_linear_model_agrees_with_the_hot_path() -> None:
         rows = rows[np.argsort(times[rows])]
         got = model.extrapolate(times[rows], boxes[rows], query_times[track : track + 1])
         np.testing.assert_allclose(got[0], expected[track], atol=1e-9)
+
+
+# --- joint-path residuals of two track ends (tracklet links) ------------------------------------------------------
+
+
+def person(frames: np.ndarray, x: float, y: float, speed_x: float, speed_y: float = 0.0) -> np.ndarray:
+    """xyxy boxes (40 x 100 px) of someone walking at constant speed in pixels per frame."""
+    frames = np.asarray(frames, dtype=np.float64)
+    left, top = x + speed_x * frames, y + speed_y * frames
+    return np.column_stack([left, top, left + 40.0, top + 100.0])
+
+
+def _end_moments(times: np.ndarray, boxes: np.ndarray, window: float, at: Literal["end", "start"]):
+    reference = np.array([times.max() if at == "end" else times.min()])
+    moments = end_window_moments(np.zeros(len(times), dtype=np.intp), times, boxes, reference, window, at)
+    return moments, reference
+
+
+def _lstsq_residual(times: np.ndarray, centres: np.ndarray) -> float:
+    """Sum of squared residuals about one least-squares line per coordinate, the slow way."""
+    if len(times) < 2 or np.ptp(times) == 0:
+        return float(((centres - centres.mean(axis=0)) ** 2).sum())
+    coefficients = np.polyfit(times, centres, 1)
+    fitted = np.outer(times, coefficients[0]) + coefficients[1]
+    return float(((centres - fitted) ** 2).sum())
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("window", [0.3, 1.0, np.inf])
+def test_joint_line_residuals_match_a_direct_least_squares_fit(seed: int, window: float) -> None:
+    rng = np.random.default_rng(seed)
+    fps = float(rng.choice([7.0, 14.0, 30.0]))
+    frames_a = np.sort(rng.choice(np.arange(1000, 1060), size=int(rng.integers(1, 25)), replace=False))
+    frames_b = frames_a.max() + 1 + np.sort(rng.choice(np.arange(0, 60), size=int(rng.integers(1, 25)), replace=False))
+    boxes_a, boxes_b = (person(f, 300, 200, 1.5, 0.4) + rng.normal(0, 3, (len(f), 4)) for f in (frames_a, frames_b))
+    times_a, times_b = frames_a / fps, frames_b / fps
+    tail, end_time = _end_moments(times_a, boxes_a, window, "end")
+    head, start_time = _end_moments(times_b, boxes_b, window, "start")
+    rms, excess = joint_line_residuals(tail, end_time, head, start_time)
+
+    in_a = times_a >= times_a.max() - window - 1e-9
+    in_b = times_b <= times_b.min() + window + 1e-9
+    centres = [xyxy_to_cxcywh(b)[:, :2] for b in (boxes_a[in_a], boxes_b[in_b])]
+    joint = _lstsq_residual(np.r_[times_a[in_a], times_b[in_b]], np.vstack(centres))
+    separate = _lstsq_residual(times_a[in_a], centres[0]) + _lstsq_residual(times_b[in_b], centres[1])
+    n = in_a.sum() + in_b.sum()
+    np.testing.assert_allclose(rms, [np.sqrt(joint / n)], rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(excess, [np.sqrt(max(joint - separate, 0.0) / n)], rtol=1e-6, atol=1e-5)
+
+
+def test_joint_line_residuals_separate_a_continuation_from_a_jump() -> None:
+    fa, fb = np.arange(0, 20), np.arange(30, 50)
+    tail, end_time = _end_moments(fa / 10.0, person(fa, 100, 200, 3.0), 1.0, "end")
+    heads = [_end_moments(fb / 10.0, person(fb, 100, 200 + jump, 3.0), 1.0, "start")[0] for jump in (0, 20, 60)]
+    start_time = np.full(3, fb[0] / 10.0)
+    rms, excess = joint_line_residuals(np.vstack([tail] * 3), np.repeat(end_time, 3), np.vstack(heads), start_time)
+    np.testing.assert_allclose([rms[0], excess[0]], 0.0, atol=1e-6)  # one straight walk: one line explains both
+    assert 0.1 < rms[1] < rms[2]  # a step off the path leaves a residual that grows with the step
+    np.testing.assert_allclose(excess, rms, atol=1e-6)  # each part alone is an exact line: all residual is the join
+
+
+def test_end_window_moments_rejects_unknown_end() -> None:
+    with pytest.raises(ValueError, match="'end' or 'start'"):
+        end_window_moments(np.zeros(1, dtype=np.intp), np.zeros(1), np.ones((1, 4)), np.zeros(1), 1.0, "middle")  # type: ignore[arg-type]
