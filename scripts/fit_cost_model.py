@@ -43,7 +43,9 @@ def main(argv: list[str] | None = None) -> int:
     card = {
         "model": "two-level edge cost model: GapBucketLogistic over detection pairs and over tracklet pairs",
         "data": "MOTChallenge 2DMOT2015 train (Faster R-CNN detections from the SORT repository) and MOT16-11/13 "
-        "(official gt, SIMULATED detections); labels from matching detections to gt at IoU >= 0.5",
+        "(official gt, SIMULATED detections); labels from matching detections to gt at IoU >= 0.5; a tracklet "
+        "link is same-person when both tracklets have the same majority person, different when they differ or only "
+        "one has a person (links between two false tracklets are left out)",
         "licence": "weights derived from research-only data (MOTChallenge CC BY-NC-SA 3.0): research use only",
         "split": "leave-one-sequence-out in benchmarks: the benchmark refits without the evaluated sequence; "
         "this file is fit on every sequence listed in trained_on"
