@@ -104,7 +104,7 @@ class Tracklets:
 
 def summarize_tracklets(
     labels: IntArray, frames: IntArray, times: FloatArray, boxes: FloatArray, scores: FloatArray,
-    count: int, window_seconds: float, joint_window_seconds: float = 1.0,
+    count: int, window_seconds: float, joint_window_seconds: float,
 ) -> Tracklets:  # fmt: skip
     """Aggregate detections (labels 0..count-1) into ``Tracklets`` with numpy grouped reductions.
 

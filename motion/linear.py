@@ -53,6 +53,12 @@ def _grouped_sum(index: NDArray[np.intp], values: FloatArray, num_groups: int) -
     return np.asarray(sums[:, 0] if values.ndim == 1 else sums, dtype=np.float64)
 
 
+def _in_end_window(offset: FloatArray, window_seconds: float, at: Literal["end", "start"]) -> NDArray[np.bool_]:
+    """Observations within ``window_seconds`` (plus slack) of their track's reference time; ``offset = t - t_ref``."""
+    slack = window_seconds + WINDOW_SLACK_SECONDS
+    return offset >= -slack if at == "end" else offset <= slack
+
+
 def _track_index(track_index: ArrayLike, length: int, num_tracks: int) -> NDArray[np.intp]:
     raw = np.asarray(track_index)
     if raw.shape != (length,):
@@ -132,12 +138,8 @@ def fit_end_velocities(
 
     # The reference time of each track and the observations within the window of it.
     reference_times = np.full(num_tracks, -np.inf if at == "end" else np.inf)
-    if at == "end":
-        np.maximum.at(reference_times, index, time_array)
-        inside = time_array >= reference_times[index] - window_seconds - WINDOW_SLACK_SECONDS
-    else:
-        np.minimum.at(reference_times, index, time_array)
-        inside = time_array <= reference_times[index] + window_seconds + WINDOW_SLACK_SECONDS
+    (np.maximum if at == "end" else np.minimum).at(reference_times, index, time_array)
+    inside = _in_end_window(time_array - reference_times[index], window_seconds, at)
     index, t, x = index[inside], time_array[inside], xyxy_to_cxcywh(boxes[inside])
 
     # Centred grouped sums: stable even for large absolute times.
@@ -184,8 +186,7 @@ def end_window_moments(
         raise ValueError(f"at: expected 'end' or 'start', got {at!r}")
     count = len(reference_times)
     offset = times - reference_times[track_index]
-    slack = window_seconds + WINDOW_SLACK_SECONDS
-    inside = offset >= -slack if at == "end" else offset <= slack
+    inside = _in_end_window(offset, window_seconds, at)
     index, dt = track_index[inside], offset[inside]
     cx = 0.5 * (boxes_xyxy[inside, 0] + boxes_xyxy[inside, 2])
     cy = 0.5 * (boxes_xyxy[inside, 1] + boxes_xyxy[inside, 3])

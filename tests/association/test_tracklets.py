@@ -43,7 +43,8 @@ def tracklets_of(parts: list[tuple[np.ndarray, np.ndarray]], window: float = 0.3
     boxes = np.concatenate([b for _, b in parts])
     order = np.argsort(frames, kind="stable")
     labels, frames, boxes = labels[order], frames[order], boxes[order]
-    return summarize_tracklets(labels, frames, frames / FPS, boxes, np.full(len(frames), 0.9), len(parts), window)
+    return summarize_tracklets(labels, frames, frames / FPS, boxes, np.full(len(frames), 0.9), len(parts), window,
+                               LinkingParams().joint_window_seconds)  # fmt: skip
 
 
 # --- level 1: build_tracklets ------------------------------------------------------------------------------------
