@@ -28,14 +28,19 @@ DISTANCE_FLOOR = 0.02
 JOINT_RESIDUAL_FLOOR = 0.02
 
 
+def log_center_distance(boxes_a: FloatArray, boxes_b: FloatArray) -> FloatArray:
+    """(E,): log(centre distance / mean box height + floor) of paired boxes."""
+    distance = np.linalg.norm(box_centers(boxes_a) - box_centers(boxes_b), axis=1)
+    return np.log(distance / (0.5 * (_heights(boxes_a) + _heights(boxes_b))) + DISTANCE_FLOOR)
+
+
 def box_pair_geometry(boxes_a: FloatArray, boxes_b: FloatArray) -> FloatArray:
     """(E, 4): IoU, log(centre distance / mean height + floor), |log height ratio|, |log width ratio|."""
     heights_a, heights_b = _heights(boxes_a), _heights(boxes_b)
     widths_a, widths_b = boxes_a[:, 2] - boxes_a[:, 0], boxes_b[:, 2] - boxes_b[:, 0]
-    distance = np.linalg.norm(box_centers(boxes_a) - box_centers(boxes_b), axis=1) / (0.5 * (heights_a + heights_b))
     return np.column_stack([
         paired_iou(boxes_a, boxes_b),
-        np.log(distance + DISTANCE_FLOOR),
+        log_center_distance(boxes_a, boxes_b),
         np.abs(np.log(heights_b / heights_a)),
         np.abs(np.log(widths_b / widths_a)),
     ])  # fmt: skip

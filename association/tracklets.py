@@ -16,7 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from association.costs import GapBucketLogistic
-from association.features import detection_pair_features, tracklet_pair_features
+from association.features import detection_pair_features, log_center_distance, tracklet_pair_features
 from association.graph import group_rank, same_frame_pairs, temporal_candidate_pairs
 from association.solvers import solve_lifted_multicut
 from motion.linear import end_window_moments, extrapolate_track_ends, fit_end_velocities, joint_line_residuals
@@ -153,13 +153,19 @@ def tracklet_pairs(tracklets: Tracklets, max_seconds: float) -> tuple[IntArray, 
     return a[keep].astype(np.int64), b[keep].astype(np.int64), coexist[keep]
 
 
-def tracklet_link_features(tracklets: Tracklets, a: IntArray, b: IntArray) -> FloatArray:
-    """Features of "a continues as b" for pairs where a ends before b starts."""
+def _extrapolated_ends(tracklets: Tracklets, a: IntArray, b: IntArray) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """``(gap, forward, backward)``: a's end box carried to b's start time and b's start box back to a's end."""
     gap = np.maximum(tracklets.first_time[b] - tracklets.last_time[a], 0.0)
     forward = extrapolate_track_ends(tracklets.last_time[a], tracklets.last_box[a], tracklets.end_velocity[a],
                                      tracklets.first_time[b])  # fmt: skip
     backward = extrapolate_track_ends(tracklets.first_time[b], tracklets.first_box[b], tracklets.start_velocity[b],
                                       tracklets.last_time[a])  # fmt: skip
+    return gap, forward, backward
+
+
+def tracklet_link_features(tracklets: Tracklets, a: IntArray, b: IntArray) -> FloatArray:
+    """Features of "a continues as b" for pairs where a ends before b starts."""
+    gap, forward, backward = _extrapolated_ends(tracklets, a, b)
     joint_rms, joint_excess = joint_line_residuals(tracklets.end_moments[a], tracklets.last_time[a],
                                                    tracklets.start_moments[b], tracklets.first_time[b])  # fmt: skip
     return tracklet_pair_features(
@@ -181,17 +187,20 @@ def link_candidates(tracklets: Tracklets, params: LinkingParams) -> tuple[IntArr
     """
     a, b, coexist = tracklet_pairs(tracklets, params.lifted_seconds)
     la, lb = a[~coexist], b[~coexist]
-    features = tracklet_link_features(tracklets, la, lb)
-    closeness = np.minimum(features[:, 2], features[:, 3])  # log forward / backward distance
+    # Rank every pair by predicted distance first; the full features are computed only for the kept candidates.
+    gap, forward, backward = _extrapolated_ends(tracklets, la, lb)
+    closeness = np.minimum(log_center_distance(forward, tracklets.first_box[lb]),
+                           log_center_distance(backward, tracklets.last_box[la]))  # fmt: skip
     ranks = np.zeros((len(la), 2))
     for column, key in enumerate((la, lb)):
-        order = np.lexsort((features[:, 0], closeness, key))
+        order = np.lexsort((gap, closeness, key))
         ranks[order, column] = group_rank(key[order])
     keep = ranks.min(axis=1) < params.candidates
+    la, lb = la[keep], lb[keep]
     # Context: how b ranks among a's possible successors and a among b's possible predecessors (a ratio test:
     # the nearest of several close candidates is much more likely the same person than its rivals).
-    features = np.column_stack([features, np.minimum(ranks, params.candidates)])
-    return la[keep], lb[keep], features[keep], a[coexist], b[coexist]
+    features = np.column_stack([tracklet_link_features(tracklets, la, lb), np.minimum(ranks[keep], params.candidates)])
+    return la, lb, features, a[coexist], b[coexist]
 
 
 def link_tracklets(
