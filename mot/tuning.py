@@ -28,6 +28,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_GRID: dict[str, tuple[Any, ...]] = {
     "nms_iou": (0.5, 0.7),
     "linking__bias": (0.75, 1.25),
+    "min_track_detections": (10, 18),
 }
 
 
