@@ -163,9 +163,10 @@ def _extrapolated_ends(tracklets: Tracklets, a: IntArray, b: IntArray) -> tuple[
     return gap, forward, backward
 
 
-def tracklet_link_features(tracklets: Tracklets, a: IntArray, b: IntArray) -> FloatArray:
-    """Features of "a continues as b" for pairs where a ends before b starts."""
-    gap, forward, backward = _extrapolated_ends(tracklets, a, b)
+def tracklet_link_features(
+    tracklets: Tracklets, a: IntArray, b: IntArray, gap: FloatArray, forward: FloatArray, backward: FloatArray
+) -> FloatArray:
+    """Features of "a continues as b" for pairs where a ends before b starts, given ``_extrapolated_ends``."""
     joint_rms, joint_excess = joint_line_residuals(tracklets.end_moments[a], tracklets.last_time[a],
                                                    tracklets.start_moments[b], tracklets.first_time[b])  # fmt: skip
     return tracklet_pair_features(
@@ -199,7 +200,8 @@ def link_candidates(tracklets: Tracklets, params: LinkingParams) -> tuple[IntArr
     la, lb = la[keep], lb[keep]
     # Context: how b ranks among a's possible successors and a among b's possible predecessors (a ratio test:
     # the nearest of several close candidates is much more likely the same person than its rivals).
-    features = np.column_stack([tracklet_link_features(tracklets, la, lb), np.minimum(ranks[keep], params.candidates)])
+    link_features = tracklet_link_features(tracklets, la, lb, gap[keep], forward[keep], backward[keep])
+    features = np.column_stack([link_features, np.minimum(ranks[keep], params.candidates)])
     return la, lb, features, a[coexist], b[coexist]
 
 

@@ -220,7 +220,7 @@ def smooth_track(frames: IntArray, boxes: FloatArray, half_window_frames: int) -
         cumulative = np.concatenate([np.zeros((1, *values.shape[1:])), np.cumsum(values, axis=0)])
         return cumulative[high] - cumulative[low]
 
-    count, sum_t, sum_tt = window_sum(np.ones_like(t)), window_sum(t), window_sum(t * t)
+    count, sum_t, sum_tt = (high - low).astype(np.float64), window_sum(t), window_sum(t * t)
     sum_x, sum_tx = window_sum(boxes), window_sum(t[:, None] * boxes)
     # Centre the time axis on each row: the fitted line's value there is its intercept.
     sum_u = sum_t - count * t
