@@ -8,8 +8,10 @@ call is measured: building its input and converting its output are not counted.
 
 Settings are each library's defaults, untouched:
 
-- ``trackers`` (Roboflow, 2.6.1): ``SORTTracker()``, ``ByteTrackTracker()``, ``OCSORTTracker()``; ``frame_rate``
-  stays at the constructor default (30), as the peer tables of the tracker issue say.
+- ``trackers`` (Roboflow, 2.6.1): ``SORTTracker()``, ``ByteTrackTracker()``, ``OCSORTTracker()``,
+  ``BoTSORTTracker()``; ``frame_rate`` stays at the constructor default (30), as the peer tables of the tracker
+  issue say. BoTSORT's camera-motion compensation is on by default but needs the frame image; we pass boxes only
+  (``update(detections)`` without ``frame``), so the library skips it, and BoTSORT has no appearance model.
 - ``boxmot`` (25.0.0): built by ``boxmot``'s own factory from its default YAML config
   (``boxmot/configs/trackers/<name>.yaml``), Python backend. BoostTrack's YAML turns on appearance embeddings and
   camera-motion compensation (ECC), which need images and a ReID model (a weights download); we run it on boxes
@@ -50,13 +52,19 @@ PEERS: tuple[str, ...] = (
     "trackers.SORT",
     "trackers.ByteTrack",
     "trackers.OCSORT",
+    "trackers.BoTSORT",
     "boxmot.ByteTrack",
     "boxmot.OcSort",
     "boxmot.BoostTrack",
 )
 
 #: ``trackers`` class of each ``trackers.*`` peer.
-_TRACKERS_CLASSES = {"SORT": "SORTTracker", "ByteTrack": "ByteTrackTracker", "OCSORT": "OCSORTTracker"}
+_TRACKERS_CLASSES = {
+    "SORT": "SORTTracker",
+    "ByteTrack": "ByteTrackTracker",
+    "OCSORT": "OCSORTTracker",
+    "BoTSORT": "BoTSORTTracker",
+}
 
 #: boxmot registry name of each ``boxmot.*`` peer, and the options changed from its YAML defaults.
 _BOXMOT_TRACKERS: dict[str, tuple[str, tuple[tuple[str, bool], ...]]] = {
