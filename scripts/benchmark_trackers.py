@@ -337,6 +337,18 @@ def _build_runners(trackers: list[str], ours: OursRunner | None) -> dict[str, Ru
     return runners
 
 
+def _nested_settings(ours: OursRunner | None) -> dict[str, dict[str, Any]]:
+    """Per held-out sequence and mode: the chosen overrides, their score on the other sequences and every score."""
+    if ours is None:
+        return {}
+    settings = {}
+    for key, selection in sorted(ours.selections.items()):
+        scores = [{"overrides": combo, "mean_hota_others": score} for combo, score in selection.scores]
+        best = max(score for _, score in selection.scores)
+        settings[key] = {"overrides": selection.overrides, "score": best, "grid": scores}
+    return settings
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark; returns the exit status (1 when a tracker failed)."""
     args = build_parser().parse_args(argv)
@@ -382,6 +394,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\n{benchmark.name}: {benchmark.note} ({len(benchmark.sequences)} sequences, {frames:,} frames)\n")
         print(markdown_table(rows) if rows else "(no tracker finished)")
     print(f"\nFPS: frames / seconds inside the tracker calls. Whole run: {elapsed:.1f} s.")
+    nested_settings = _nested_settings(ours)
+    if nested_settings:
+        print("\nSettings chosen by nested leave-one-sequence-out tuning (mean HOTA on the other sequences):")
+        for key, chosen in nested_settings.items():
+            print(f"  {key}: {json.dumps(chosen['overrides'])} (HOTA {chosen['score']:.2f} on the others)")
     for note in notes:
         print(note)
 
@@ -393,6 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "versions": _versions(),
             "notes": notes,
             "failures": failures,
+            "nested_tuning": nested_settings,
             "benchmarks": {
                 b.name: {
                     "protocol": b.protocol,
