@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Benchmark our tracker against the peers (SORT, ByteTrack, OC-SORT, BoostTrack) on the same public detections.
+"""Benchmark our tracker against the peers (SORT, ByteTrack, OC-SORT, BoT-SORT, BoostTrack) on the same detections.
 
 Benchmarks (data from ``../shared/data``, see its README):
 
