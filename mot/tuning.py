@@ -50,6 +50,11 @@ class Selection:
     overrides: dict[str, Any]
     scores: list[tuple[dict[str, Any], float]]
 
+    @property
+    def score(self) -> float:
+        """Mean HOTA of the chosen overrides on the other sequences."""
+        return next(score for combo, score in self.scores if combo == self.overrides)
+
 
 def _benchmark_of(sequence: MOTSequence) -> str:
     return "MOT16" if sequence.name.startswith(("MOT16", "MOT17")) else "MOT15"

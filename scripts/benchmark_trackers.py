@@ -344,8 +344,7 @@ def _nested_settings(ours: OursRunner | None) -> dict[str, dict[str, Any]]:
     settings = {}
     for key, selection in sorted(ours.selections.items()):
         scores = [{"overrides": combo, "mean_hota_others": score} for combo, score in selection.scores]
-        best = max(score for _, score in selection.scores)
-        settings[key] = {"overrides": selection.overrides, "score": best, "grid": scores}
+        settings[key] = {"overrides": selection.overrides, "score": selection.score, "grid": scores}
     return settings
 
 

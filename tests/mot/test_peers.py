@@ -43,8 +43,7 @@ def _person_of_each_row(tracks: Tracks, truth: np.ndarray) -> np.ndarray:
 def test_peer_names_are_fixed() -> None:
     assert PEERS == (
         "trackers.SORT", "trackers.ByteTrack", "trackers.OCSORT", "trackers.BoTSORT",
-        "boxmot.ByteTrack", "boxmot.OcSort",
-        "boxmot.BoostTrack",
+        "boxmot.ByteTrack", "boxmot.OcSort", "boxmot.BoostTrack",
     )  # fmt: skip
     assert set(available_peers()) <= set(PEERS)
 
