@@ -9,8 +9,9 @@ in memory (flat in sequence length). Online mode uses short chunks (``online_lat
 ones (``offline_chunk_seconds``).
 
 A track is released when it closes (no detection for ``linking.lifted_seconds``): its bridged gaps up to
-``max_fill_seconds`` are filled by linear interpolation, and it is dropped when it has fewer than
-``min_track_detections`` detections or a mean detection score below ``min_track_score`` (false tracks drive FP).
+``max_fill_seconds`` are filled by the ``gap_filler`` motion model (linear interpolation by default), and it is
+dropped when it has fewer than ``min_track_detections`` detections or a mean detection score below
+``min_track_score`` (false tracks drive FP).
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from association.tracklets import (
 from mot.boxes import iou_matrix, paired_iou
 from mot.io import MOTSequence, SequenceInfo
 from mot.types import DetectionTable, GroundTruth, Tracks
+from motion import ConstantVelocity, MotionModel, available_motion_models, get_motion_model
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +60,11 @@ class TrackerConfig:
         linking: level 2 (tracklet lifted multicut) parameters.
         online_latency_seconds: chunk length in online mode: identities are final at most this long after a frame.
         offline_chunk_seconds: chunk length in offline mode.
-        max_fill_seconds: gaps inside a track up to this long are filled by linear interpolation.
+        max_fill_seconds: gaps inside a track up to this long are filled by ``gap_filler``.
+        gap_filler: the motion model (:func:`motion.get_motion_model` name) that fills those gaps from the track's
+            observations on both sides: ``"linear"`` interpolates between the boxes before and after the gap (the
+            MOT community's "linear interpolation"); ``"kalman"`` uses a constant-velocity RTS smoother over the
+            ``GAP_CONTEXT_SECONDS`` either side. Learned models plug in here through the same protocol.
         smooth_seconds: each box is replaced by a straight-line fit through the track's boxes within this many
             seconds either side (detector jitter averages out, raising localisation accuracy); 0 disables it.
         min_track_detections: tracks with fewer detections are dropped.
@@ -72,9 +78,16 @@ class TrackerConfig:
     online_latency_seconds: float = 2.0
     offline_chunk_seconds: float = 30.0
     max_fill_seconds: float = 0.5
+    gap_filler: str = "linear"
     smooth_seconds: float = 0.1
     min_track_detections: int = 18
     min_track_score: float = -np.inf
+
+    def __post_init__(self) -> None:
+        """Reject an unknown ``gap_filler`` name early (before any tracking starts)."""
+        if self.gap_filler not in available_motion_models():
+            raise ValueError(f"gap_filler: unknown motion model {self.gap_filler!r}; expected one of "
+                             f"{available_motion_models()}")  # fmt: skip
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TrackerConfig:
@@ -233,8 +246,21 @@ def smooth_track(frames: IntArray, boxes: FloatArray, half_window_frames: int) -
     return np.where(sloped[:, None], intercept, boxes)  # frames are unique: no slope means a one-row window
 
 
-def interpolate_track(frames: IntArray, boxes: FloatArray, scores: FloatArray, max_gap_frames: int):
-    """Fill gaps of up to ``max_gap_frames`` missing frames linearly (frames sorted, unique)."""
+#: Seconds of a track's observations on each side of a gap that a non-linear ``gap_filler`` sees.
+GAP_CONTEXT_SECONDS = 1.0
+
+
+def interpolate_track(
+    frames: IntArray, boxes: FloatArray, scores: FloatArray, max_gap_frames: int,
+    motion_model: MotionModel | None = None, frame_rate: float = 1.0,
+) -> tuple[IntArray, FloatArray, FloatArray]:  # fmt: skip
+    """Fill gaps of up to ``max_gap_frames`` missing frames (frames sorted, unique).
+
+    Filled rows get the lower score of the two rows around their gap. Without ``motion_model`` (or with the
+    ``"linear"`` one) the boxes are linear between those two rows, vectorised over all gaps; any other model's
+    ``fill_gap`` is called once per gap with the observations within ``GAP_CONTEXT_SECONDS`` on each side (times
+    in seconds from ``frame_rate``).
+    """
     steps = np.diff(frames)
     fill = (steps > 1) & (steps - 1 <= max_gap_frames)
     if not fill.any():
@@ -243,12 +269,31 @@ def interpolate_track(frames: IntArray, boxes: FloatArray, scores: FloatArray, m
     missing = steps[starts] - 1
     segment = np.repeat(starts, missing)
     offset = np.arange(missing.sum()) - np.repeat(np.cumsum(missing) - missing, missing) + 1
-    fraction = (offset / steps[segment])[:, None]
-    new_boxes = boxes[segment] * (1 - fraction) + boxes[segment + 1] * fraction
+    if motion_model is None or isinstance(motion_model, ConstantVelocity):
+        fraction = (offset / steps[segment])[:, None]
+        new_boxes = boxes[segment] * (1 - fraction) + boxes[segment + 1] * fraction
+    else:
+        new_boxes = _model_filled_boxes(frames, boxes, starts, missing, motion_model, frame_rate)
     new_scores = np.minimum(scores[segment], scores[segment + 1])
     all_frames = np.concatenate([frames, frames[segment] + offset])
     order = np.argsort(all_frames, kind="stable")
     return (all_frames[order], np.concatenate([boxes, new_boxes])[order], np.concatenate([scores, new_scores])[order])
+
+
+def _model_filled_boxes(
+    frames: IntArray, boxes: FloatArray, starts: IntArray, missing: IntArray, motion_model: MotionModel,
+    frame_rate: float,
+) -> FloatArray:  # fmt: skip
+    """Boxes of every missing frame, gap after gap, from ``motion_model.fill_gap`` (one call per gap)."""
+    times = frames / frame_rate
+    context = int(np.ceil(GAP_CONTEXT_SECONDS * frame_rate))
+    parts = []
+    for start, count in zip(starts, missing):
+        before = slice(int(np.searchsorted(frames, frames[start] - context)), int(start) + 1)
+        after = slice(int(start) + 1, int(np.searchsorted(frames, frames[start + 1] + context, side="right")))
+        query = (frames[start] + np.arange(1, count + 1)) / frame_rate
+        parts.append(motion_model.fill_gap(times[before], boxes[before], times[after], boxes[after], query))
+    return np.concatenate(parts)
 
 
 class LiftedMulticutTracker:
@@ -264,6 +309,7 @@ class LiftedMulticutTracker:
         self.frame_rate = float(frame_rate)
         self.config = config or TrackerConfig()
         self.cost_model = cost_model or CostModel.load()
+        self.gap_filler = get_motion_model(self.config.gap_filler)
         self.reset()
 
     def reset(self) -> None:
@@ -363,7 +409,7 @@ class LiftedMulticutTracker:
             frames, boxes, scores = self._open.pop(track_id).arrays()
             if len(frames) < self.config.min_track_detections or scores.mean() < self.config.min_track_score:
                 continue
-            frames, boxes, scores = interpolate_track(frames, boxes, scores, max_gap)
+            frames, boxes, scores = interpolate_track(frames, boxes, scores, max_gap, self.gap_filler, self.frame_rate)
             boxes = smooth_track(frames, boxes, int(round(self.config.smooth_seconds * self.frame_rate)))
             released.append(TrackRows(frames, np.full(len(frames), track_id, dtype=np.int64), boxes, scores))
         return released

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 
 from mot.boxes import iou_matrix
@@ -21,6 +23,7 @@ from mot.pipeline import (
     track_stream,
 )
 from mot.types import DetectionTable, Tracks
+from motion import get_motion_model
 from association.tracklets import DetectionGraphParams, LinkingParams
 
 FPS = 30.0
@@ -194,6 +197,73 @@ def test_interpolate_track_without_gaps_or_rows_changes_nothing() -> None:
         np.testing.assert_array_equal(f, frames)
         np.testing.assert_array_equal(b, boxes)
         np.testing.assert_array_equal(s, scores)
+
+
+class _RecordingFiller:
+    """A motion model that is not the built-in linear one (so the per-gap path runs), recording its calls."""
+
+    name = "recording"
+
+    def __init__(self) -> None:
+        self.linear = get_motion_model("linear")
+        self.calls: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+
+    def fill_gap(self, times_before, boxes_before, times_after, boxes_after, query_times):  # noqa: ANN001
+        self.calls.append((times_before, times_after, query_times))
+        return self.linear.fill_gap(times_before, boxes_before, times_after, boxes_after, query_times)
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(0, 6))
+@settings(max_examples=60, deadline=None)
+def test_interpolate_track_per_gap_model_path_matches_the_vectorised_linear_fill(seed: int, max_gap: int) -> None:
+    rng = np.random.default_rng(seed)
+    frames = np.sort(rng.choice(60, size=int(rng.integers(2, 30)), replace=False))
+    corner = rng.uniform(0, 500, (len(frames), 2))
+    boxes = np.hstack([corner, corner + rng.uniform(5, 80, (len(frames), 2))])
+    scores = rng.uniform(0, 1, len(frames))
+    expected = interpolate_track(frames, boxes, scores, max_gap)
+    filler = _RecordingFiller()
+    got = interpolate_track(frames, boxes, scores, max_gap, filler, frame_rate=10.0)
+    for a, b in zip(expected, got):
+        np.testing.assert_allclose(b, a, atol=1e-9)
+    steps = np.diff(frames)
+    assert len(filler.calls) == int(((steps > 1) & (steps - 1 <= max_gap)).sum())  # one call per filled gap
+
+
+def test_interpolate_track_gives_the_model_context_within_a_second_on_each_side() -> None:
+    frames = np.array([0, 5, 10, 15, 18, 30, 34, 40, 50])
+    boxes = np.tile([0.0, 0, 10, 20], (len(frames), 1)) + frames[:, None]
+    filler = _RecordingFiller()
+    f, _, _ = interpolate_track(frames, boxes, np.ones(len(frames)), 11, filler, frame_rate=10.0)
+    gap = [c for c in filler.calls if np.isclose(c[0][-1], 1.8)][0]  # the gap 18 -> 30 (1.8 s -> 3.0 s)
+    np.testing.assert_allclose(gap[0], [1.0, 1.5, 1.8])  # observations from 0.8 s on (0.5 s is too early)
+    np.testing.assert_allclose(gap[1], [3.0, 3.4, 4.0])  # and up to 4.0 s
+    np.testing.assert_allclose(gap[2], np.arange(19, 30) / 10.0)
+    assert f.tolist() == list(range(51))
+
+
+def test_kalman_gap_filler_fills_a_constant_velocity_gap_on_the_line() -> None:
+    frames = np.r_[np.arange(0, 10), np.arange(16, 26)]
+    boxes = person(frames, 100, 200, 3.0)
+    f, b, _ = interpolate_track(frames, boxes, np.ones(len(frames)), 10, get_motion_model("kalman"), FPS)
+    assert f.tolist() == list(range(26))
+    np.testing.assert_allclose(b, person(np.arange(26), 100, 200, 3.0), atol=1e-3)
+
+
+def test_gap_filler_setting_reaches_the_tracker_and_is_validated() -> None:
+    frames = np.r_[np.arange(0, 12), np.arange(16, 30)]
+    dets = DetectionTable(frames, person(frames, 100, 200, 3.0), np.full(len(frames), 0.9), 30)
+    for name in ("linear", "kalman"):
+        tracks = track_sequence(dets, info_for(30), TrackerConfig(gap_filler=name, min_track_detections=5))
+        assert tracks.frames.tolist() == list(range(30))  # the 4-frame gap is filled
+        np.testing.assert_allclose(tracks.boxes_xyxy, person(np.arange(30), 100, 200, 3.0), atol=1e-3)
+    assert TrackerConfig.from_dict({"gap_filler": "kalman"}).gap_filler == "kalman"
+    with pytest.raises(ValueError, match=r"gap_filler: unknown motion model 'lstm'.*'kalman', 'linear'"):
+        TrackerConfig(gap_filler="lstm")
+    with pytest.raises(ValueError, match="gap_filler"):
+        TrackerConfig.from_dict({"gap_filler": "spline"})
+    with pytest.raises(ValueError, match="gap_filler: expected a string"):
+        TrackerConfig.from_dict({"gap_filler": 3})
 
 
 # --- smooth_track ------------------------------------------------------------------------------------------------
