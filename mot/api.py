@@ -10,6 +10,8 @@ Streaming (surveillance integration)::
             ...
         for obj in update.final:         # frames whose identities were just decided: ids never change again
             ...
+        for lost in update.lost:         # open tracks the detector lost (reid.LostTrack): hand them to a follower
+            ...
     last = tracker.finish()                                    # decide the frames still buffered
 
 Identities are decided by the lifted multicut once per window of ``latency_seconds``; a frame's ids are final at
@@ -35,6 +37,7 @@ from mot.boxes import iou_matrix
 from mot.errors import MOTError
 from mot.pipeline import LiftedMulticutTracker, TrackerConfig, TrackRows, filter_detections, track_sequence
 from mot.types import Detections, DetectionTable, Tracks
+from reid import LostTrack
 
 PROVISIONAL_MATCH_IOU = 0.3
 
@@ -60,11 +63,20 @@ class TrackedObject:
 
 @dataclass(frozen=True)
 class StreamUpdate:
-    """What one ``update`` (or ``finish``) call returns."""
+    """What one ``update`` (or ``finish``) call returns.
+
+    Attributes:
+        frame: 0-based index of the frame this call added (the last one for ``finish``).
+        provisional: this frame's objects with provisional ids.
+        final: objects whose ids this call decided (empty on calls that did not close a window).
+        lost: on calls that decided, the open tracks not detected in the newest decided frame: the hand-off to a
+            single-object follower (:mod:`reid`); empty otherwise, and after ``finish`` (every track is closed).
+    """
 
     frame: int
     provisional: list[TrackedObject] = field(default_factory=list)
     final: list[TrackedObject] = field(default_factory=list)
+    lost: list[LostTrack] = field(default_factory=list)
 
 
 class StreamingTracker:
@@ -123,9 +135,11 @@ class StreamingTracker:
         self._buffer.append(detections)
         provisional = self._provisional(index, detections)
         final: list[TrackedObject] = []
+        lost: list[LostTrack] = []
         if len(self._buffer) == self.window_frames:
             final = self._decide()
-        return StreamUpdate(index, provisional, final)
+            lost = self._engine.lost_tracks(index)
+        return StreamUpdate(index, provisional, final, lost)
 
     def finish(self) -> StreamUpdate:
         """Decide the frames still buffered and close every track (end of stream)."""

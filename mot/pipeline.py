@@ -40,6 +40,7 @@ from association.tracklets import (
 from mot.boxes import iou_matrix, paired_iou
 from mot.io import MOTSequence, SequenceInfo
 from mot.types import DetectionTable, GroundTruth, Tracks
+from reid import LostTrack
 from motion import ConstantVelocity, MotionModel, available_motion_models, get_motion_model
 
 logger = logging.getLogger(__name__)
@@ -327,6 +328,24 @@ class LiftedMulticutTracker:
         for row, track in enumerate(self._open.values()):
             boxes[row] = track.boxes[-1][-1]
         return ids, boxes
+
+    def lost_tracks(self, newest_frame: int) -> list[LostTrack]:
+        """Open tracks not detected in ``newest_frame`` (the last frame processed): the hand-off to a follower.
+
+        Ordered by track id. See :class:`reid.LostTrack`.
+        """
+        linking = self.config.linking
+        window = int(np.ceil(linking.joint_window_seconds * self.frame_rate))
+        relink = int(round(linking.max_link_seconds * self.frame_rate))
+        lost = []
+        for track_id in sorted(self._open):
+            track = self._open[track_id]
+            if track.last_frame >= newest_frame:
+                continue
+            frames, boxes, _ = track.tail(window)
+            lost.append(LostTrack(track_id, track.last_frame, boxes[-1].copy(), frames, boxes,
+                                  track.last_frame + relink))  # fmt: skip
+        return lost
 
     @property
     def open_track_count(self) -> int:
