@@ -40,8 +40,8 @@ from association.tracklets import (
 from mot.boxes import iou_matrix, paired_iou
 from mot.io import MOTSequence, SequenceInfo
 from mot.types import DetectionTable, GroundTruth, Tracks
-from reid import LostTrack
 from motion import ConstantVelocity, MotionModel, available_motion_models, get_motion_model
+from reid import LostTrack
 
 logger = logging.getLogger(__name__)
 
