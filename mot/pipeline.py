@@ -343,8 +343,7 @@ class LiftedMulticutTracker:
             if track.last_frame >= newest_frame:
                 continue
             frames, boxes, _ = track.tail(window)
-            lost.append(LostTrack(track_id, track.last_frame, boxes[-1].copy(), frames, boxes,
-                                  track.last_frame + relink))  # fmt: skip
+            lost.append(LostTrack(track_id, frames, boxes, track.last_frame + relink))
         return lost
 
     @property

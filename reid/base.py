@@ -33,10 +33,9 @@ class LostTrack:
 
     Attributes:
         track_id: its final identity (>= 1).
-        last_frame: 0-based frame of its latest detection.
-        last_box_xyxy: (4,) that detection's box, where a follower starts.
-        recent_frames: (n,) frames of its latest detections (the last ``LinkingParams.joint_window_seconds``),
-            ending with ``last_frame``; with ``recent_boxes`` they give a motion model the velocity to search along.
+        recent_frames: (n,) 0-based frames of its latest detections (the last
+            ``LinkingParams.joint_window_seconds``), increasing, n >= 1; with ``recent_boxes`` they give a motion
+            model the velocity to search along.
         recent_boxes: (n, 4) their boxes.
         relink_until_frame: the last frame in which a new detection can still be linked to the track by the
             association alone (``last_frame`` plus ``LinkingParams.max_link_seconds``); after it, only a follower
@@ -44,11 +43,19 @@ class LostTrack:
     """
 
     track_id: int
-    last_frame: int
-    last_box_xyxy: FloatArray
     recent_frames: IntArray
     recent_boxes: FloatArray
     relink_until_frame: int
+
+    @property
+    def last_frame(self) -> int:
+        """0-based frame of its latest detection."""
+        return int(self.recent_frames[-1])
+
+    @property
+    def last_box_xyxy(self) -> FloatArray:
+        """(4,) that detection's box, where a follower starts."""
+        return self.recent_boxes[-1]
 
 
 @runtime_checkable
