@@ -14,10 +14,12 @@ Streaming (surveillance integration)::
             ...
     last = tracker.finish()                                    # decide the frames still buffered
 
-Identities are decided by the lifted multicut once per window of ``latency_seconds``; a frame's ids are final at
-most that long after the frame arrives. Until then each ``update`` returns *provisional* ids for the new frame
-(matched by overlap to the previous frame and to tracks already decided; a negative id means "new, not yet
-decided"). ``tracks()`` returns the post-processed result (gaps filled, short false tracks dropped) of every track
+Identities are decided by the lifted multicut: each decision fixes the oldest ``latency - lookahead`` seconds of
+buffered frames while also seeing the ``lookahead`` seconds after them (``TrackerConfig.online_latency_seconds``
+and ``online_lookahead_seconds``); a frame's ids are final at most ``latency_seconds`` after the frame arrives.
+Until then each ``update`` returns *provisional* ids for the new frame (matched by overlap to the previous frame,
+which carries the ids the last decision foresaw for it, and to tracks already decided; a negative id means "new,
+not yet decided"). ``tracks()`` returns the post-processed result (gaps filled, short false tracks dropped) of every track
 that has ended, and everything after ``finish()``.
 """
 
@@ -35,7 +37,7 @@ from scipy.optimize import linear_sum_assignment
 from association.costs import CostModel
 from mot.boxes import iou_matrix
 from mot.errors import MOTError
-from mot.pipeline import LiftedMulticutTracker, TrackerConfig, TrackRows, filter_detections, track_sequence
+from mot.pipeline import LiftedMulticutTracker, TrackerConfig, TrackRows, chunk_plan, filter_detections, track_sequence
 from mot.types import Detections, DetectionTable, Tracks
 from reid import LostTrack
 
@@ -86,7 +88,8 @@ class StreamingTracker:
         frame_rate: frames per second of the stream (gaps are measured in seconds).
         detector: anything with ``detect(frame) -> Detections`` (see ``detectors``), used when ``update`` gets no
             detections; or a registered detector name (``"yolo"``, ``"hog"``).
-        config: tracker settings; ``config.online_latency_seconds`` is the decision window.
+        config: tracker settings; ``config.online_latency_seconds`` is the decision delay, of which
+            ``config.online_lookahead_seconds`` is look-ahead.
         cost_model: edge cost models (default: the shipped one).
     """
 
@@ -101,7 +104,9 @@ class StreamingTracker:
 
             detector = get_detector(detector)
         self.detector = detector
-        self.window_frames = max(1, int(round(self.config.online_latency_seconds * frame_rate)))
+        self.decided_frames, self.lookahead_frames = chunk_plan(self.config, frame_rate, online=True)
+        #: Frames buffered before a decision: the decided part and its look-ahead.
+        self.window_frames = self.decided_frames + self.lookahead_frames
         self.reset()
 
     @property
@@ -137,13 +142,13 @@ class StreamingTracker:
         final: list[TrackedObject] = []
         lost: list[LostTrack] = []
         if len(self._buffer) == self.window_frames:
-            final = self._decide()
-            lost = self._engine.lost_tracks(index)
+            final = self._decide(self.decided_frames)
+            lost = self._engine.lost_tracks(self._window_start - 1)
         return StreamUpdate(index, provisional, final, lost)
 
     def finish(self) -> StreamUpdate:
         """Decide the frames still buffered and close every track (end of stream)."""
-        final = self._decide() if self._buffer else []
+        final = self._decide(len(self._buffer)) if self._buffer else []
         self._released.extend(self._engine.flush())
         return StreamUpdate(self._frame - 1, [], final)
 
@@ -155,23 +160,26 @@ class StreamingTracker:
         return Tracks(*(np.concatenate([getattr(p, name) for p in parts])
                         for name in ("frames", "track_ids", "boxes_xyxy", "scores")), self._frame)  # fmt: skip
 
-    def _decide(self) -> list[TrackedObject]:
+    def _decide(self, count: int) -> list[TrackedObject]:
+        """Decide the oldest ``count`` buffered frames, the rest of the buffer being their look-ahead."""
         table = DetectionTable.from_frames(self._buffer)
         kept = filter_detections(table, self.config.min_score, self.config.nms_iou)
         start = self._window_start
         self._released.extend(
-            self._engine.process_chunk(kept.frames + start, kept.boxes_xyxy, kept.scores, start + len(self._buffer))
+            self._engine.process_chunk(kept.frames + start, kept.boxes_xyxy, kept.scores, start + count)
         )
-        self._window_start += len(self._buffer)
-        self._buffer = []
+        self._window_start += count
+        self._buffer = self._buffer[count:]
         rows = self._engine.last_assignment
-        self._adopt_final_ids(rows, self._window_start - 1)
+        newest = self._engine.last_lookahead if self._buffer else rows
+        self._adopt_final_ids(newest, self._frame - 1)
         return [TrackedObject(int(f), int(i), b, float(s), True)
                 for f, i, b, s in zip(rows.frames, rows.track_ids, rows.boxes_xyxy, rows.scores)]  # fmt: skip
 
     def _adopt_final_ids(self, rows: TrackRows, last_frame: int) -> None:
-        """Give the previous frame's provisional objects the ids just decided for them (same boxes)."""
-        in_frame = rows.frames == last_frame
+        """Give the previous frame's provisional objects the ids just decided (or, for look-ahead frames,
+        foreseen) for them: same boxes; look-ahead detections without a foreseen id (0) keep theirs."""
+        in_frame = (rows.frames == last_frame) & (rows.track_ids > 0)
         if not in_frame.any() or len(self._previous_ids) == 0:
             return
         overlap = iou_matrix(self._previous_boxes, rows.boxes_xyxy[in_frame])

@@ -126,7 +126,7 @@ def _add_track(subparsers) -> None:
     parser.add_argument("--out", required=True, metavar="DIR", help="results folder (SEQ.txt per sequence)")
     parser.add_argument("--config", metavar="FILE", help="JSON file overriding tracker settings")
     parser.add_argument("--cost-model", metavar="FILE", help="edge cost model JSON (default: the shipped one)")
-    parser.add_argument("--online", action="store_true", help="online mode: 2 s chunks, bounded latency")
+    parser.add_argument("--online", action="store_true", help="online mode: identities final within 2 s (1 s chunks, each decided with 1 s of look-ahead)")
     parser.add_argument(
         "--detector", choices=["public", "yolo", "hog"], default="public",
         help="public: SEQ/det/det.txt (default); yolo: the shipped YOLOv8 person detector (the [yolo] extra); "

@@ -4,9 +4,11 @@ Streaming design (online and offline share it): the sequence is cut into chunks 
 level 1 builds tracklets from the chunk's detections; level 2 links them with the tails ("stubs") of tracks that
 were active within ``linking.lifted_seconds`` before the chunk. Stubs carry final identities: two stubs never
 merge, a new tracklet joined to a stub takes its id, other clusters get new ids. Decisions about a frame are thus
-final once its chunk is processed, so the identity latency is at most one chunk; the tracker keeps only open tracks
-in memory (flat in sequence length). Online mode uses short chunks (``online_latency_seconds``), offline mode long
-ones (``offline_chunk_seconds``).
+final once its chunk is processed; the tracker keeps only open tracks in memory (flat in sequence length). Offline
+mode uses long chunks (``offline_chunk_seconds``). Online mode decides short chunks and lets each decision also see
+the detections of the next ``online_lookahead_seconds`` (associated, not kept: they are decided with the next
+chunk), so no frame is decided blind to what follows it; a frame's identities are final at most
+``online_latency_seconds`` (chunk plus look-ahead) after it arrives.
 
 A track is released when it closes (no detection for ``linking.lifted_seconds``): its bridged gaps up to
 ``max_fill_seconds`` are filled by the ``gap_filler`` motion model (linear interpolation by default), and it is
@@ -59,7 +61,11 @@ class TrackerConfig:
             suppression by any higher-scored box, not only kept ones); 1.0 disables it.
         detection: level 1 (detection graph) parameters.
         linking: level 2 (tracklet lifted multicut) parameters.
-        online_latency_seconds: chunk length in online mode: identities are final at most this long after a frame.
+        online_latency_seconds: online mode's decision delay: identities are final at most this long after a frame.
+        online_lookahead_seconds: the part of that delay spent looking ahead: online mode decides
+            ``online_latency_seconds - online_lookahead_seconds`` of frames at a time, each decision also seeing
+            the next ``online_lookahead_seconds`` (associated, not yet final). Without it, the frames at the end of
+            a window would be decided with no evidence of what follows them.
         offline_chunk_seconds: chunk length in offline mode.
         max_fill_seconds: gaps inside a track up to this long are filled by ``gap_filler``.
         gap_filler: the motion model (:func:`motion.get_motion_model` name) that fills those gaps from the track's
@@ -77,6 +83,7 @@ class TrackerConfig:
     detection: DetectionGraphParams = field(default_factory=DetectionGraphParams)
     linking: LinkingParams = field(default_factory=LinkingParams)
     online_latency_seconds: float = 2.0
+    online_lookahead_seconds: float = 1.0
     offline_chunk_seconds: float = 30.0
     max_fill_seconds: float = 0.5
     gap_filler: str = "linear"
@@ -85,7 +92,10 @@ class TrackerConfig:
     min_track_score: float = -np.inf
 
     def __post_init__(self) -> None:
-        """Reject an unknown ``gap_filler`` name early (before any tracking starts)."""
+        """Reject an unknown ``gap_filler`` and an impossible online window early (before any tracking starts)."""
+        if not (self.online_latency_seconds > 0 and 0 <= self.online_lookahead_seconds < self.online_latency_seconds):
+            raise ValueError(f"online_lookahead_seconds: expected 0 <= lookahead < online_latency_seconds "
+                             f"({self.online_latency_seconds!r}), got {self.online_lookahead_seconds!r}")  # fmt: skip
         if self.gap_filler not in available_motion_models():
             raise ValueError(f"gap_filler: unknown motion model {self.gap_filler!r}; expected one of "
                              f"{available_motion_models()}")  # fmt: skip
@@ -318,8 +328,10 @@ class LiftedMulticutTracker:
         self._open: dict[int, _OpenTrack] = {}
         self._next_id = 1
         empty = np.zeros(0, dtype=np.int64)
-        #: Final ids given to the detections of the last processed chunk (before post-processing).
+        #: Final ids given to the decided detections of the last processed chunk (before post-processing).
         self.last_assignment = TrackRows(empty, empty, np.zeros((0, 4)), np.zeros(0))
+        #: The last chunk's look-ahead detections with the ids they would get now (0: none yet); not final.
+        self.last_lookahead = self.last_assignment
 
     def open_tracks_last_boxes(self) -> tuple[IntArray, FloatArray]:
         """``(ids, boxes)`` of the latest observed box of every open track."""
@@ -373,7 +385,12 @@ class LiftedMulticutTracker:
                 np.asarray(lengths, dtype=np.float64), np.asarray(means))  # fmt: skip
 
     def process_chunk(self, frames: IntArray, boxes: FloatArray, scores: FloatArray, chunk_end: int) -> list[TrackRows]:
-        """Associate one chunk of (already filtered) detections; frames sorted, all below ``chunk_end``.
+        """Associate one chunk of (already filtered) detections, frames sorted.
+
+        Detections of frames ``>= chunk_end`` are look-ahead: they take part in the association, so that the
+        decisions about the frames before ``chunk_end`` see what follows, but nothing about them is kept. Pass them
+        again with the next chunk. ``last_assignment`` holds the decided detections, ``last_lookahead`` the
+        look-ahead ones with the id they would get now (0 where none is decided yet).
 
         Returns:
             Tracks that closed before ``chunk_end`` (post-processed).
@@ -381,6 +398,7 @@ class LiftedMulticutTracker:
         config = self.config
         empty = np.zeros(0, dtype=np.int64)
         self.last_assignment = TrackRows(empty, empty, np.zeros((0, 4)), np.zeros(0))
+        self.last_lookahead = self.last_assignment
         chunk_first = int(frames[0]) if len(frames) else chunk_end
         times = frames / self.frame_rate
         labels = build_tracklets(frames, times, boxes, scores, self.frame_rate, self.cost_model.detection,
@@ -401,17 +419,25 @@ class LiftedMulticutTracker:
             clusters = link_tracklets(tracklets, fixed, self.cost_model.tracklet, config.linking)
             cluster_id = np.full(int(clusters.max()) + 1, -1, dtype=np.int64)
             np.maximum.at(cluster_id, clusters, fixed)
-            fresh = np.flatnonzero(cluster_id < 0)
+            decided = frames < chunk_end
+            gets_id = np.zeros(len(cluster_id), dtype=bool)
+            gets_id[clusters[labels[decided]]] = True
+            fresh = np.flatnonzero((cluster_id < 0) & gets_id)
             cluster_id[fresh] = self._next_id + np.arange(len(fresh))
             self._next_id += len(fresh)
             detection_ids = cluster_id[clusters[labels]]
+            ahead = ~decided
+            self.last_lookahead = TrackRows(frames[ahead], np.maximum(detection_ids[ahead], 0), boxes[ahead],
+                                            scores[ahead])  # fmt: skip
+            frames, boxes, scores, detection_ids = frames[decided], boxes[decided], scores[decided], detection_ids[decided]
             self.last_assignment = TrackRows(frames, detection_ids, boxes, scores)
             order = np.argsort(detection_ids, kind="stable")
             ids_sorted = detection_ids[order]
             bounds = np.flatnonzero(np.r_[True, ids_sorted[1:] != ids_sorted[:-1], True])
             for start, stop in zip(bounds[:-1], bounds[1:]):  # one iteration per track, not per detection
                 rows = order[start:stop]
-                self._open.setdefault(int(ids_sorted[start]), _OpenTrack()).add(frames[rows], boxes[rows], scores[rows])
+                if len(rows):
+                    self._open.setdefault(int(ids_sorted[start]), _OpenTrack()).add(frames[rows], boxes[rows], scores[rows])
         reach = int(np.ceil(config.linking.lifted_seconds * self.frame_rate))
         closing = [i for i, t in self._open.items() if t.last_frame < chunk_end - reach]
         return self._release(closing)
@@ -433,25 +459,34 @@ class LiftedMulticutTracker:
         return released
 
 
-def _chunk_frames(config: TrackerConfig, frame_rate: float, online: bool) -> int:
-    seconds = config.online_latency_seconds if online else config.offline_chunk_seconds
-    return max(1, int(round(seconds * frame_rate)))
+def chunk_plan(config: TrackerConfig, frame_rate: float, online: bool) -> tuple[int, int]:
+    """``(decided_frames, lookahead_frames)`` of each chunk: online, the latency split into its decided part and
+    its look-ahead (their sum is the latency); offline, ``offline_chunk_seconds`` and no look-ahead."""
+    if not online:
+        return max(1, int(round(config.offline_chunk_seconds * frame_rate))), 0
+    window = max(1, int(round(config.online_latency_seconds * frame_rate)))
+    lookahead = min(int(round(config.online_lookahead_seconds * frame_rate)), window - 1)
+    return window - lookahead, lookahead
 
 
 def iter_chunks(
-    detections: DetectionTable, chunk_frames: int, repeats: int = 1
+    detections: DetectionTable, chunk_frames: int, repeats: int = 1, lookahead_frames: int = 0
 ) -> Iterator[tuple[IntArray, FloatArray, FloatArray, int]]:
-    """Yield ``(frames, boxes, scores, chunk_end)`` chunks of ``chunk_frames`` frames.
+    """Yield ``(frames, boxes, scores, chunk_end)`` chunks of ``chunk_frames`` frames, each followed by the
+    detections of the next ``lookahead_frames`` frames (see ``LiftedMulticutTracker.process_chunk``).
 
     With ``repeats > 1`` the sequence is played again and again with frame offsets, as a longer stream (used to
-    show that memory stays flat); nothing of the longer stream is materialised.
+    show that memory stays flat); nothing of the longer stream is materialised. The look-ahead stops at the end of
+    each repeat.
     """
     length = detections.num_frames
-    starts = np.searchsorted(detections.frames, np.arange(0, length + chunk_frames, chunk_frames))
+    boundaries = np.arange(0, length + chunk_frames, chunk_frames)
+    starts = np.searchsorted(detections.frames, boundaries)
+    stops = np.searchsorted(detections.frames, boundaries[1:] + lookahead_frames)
     for repeat in range(repeats):
         offset = repeat * length
         for index in range(len(starts) - 1):
-            rows = slice(int(starts[index]), int(starts[index + 1]))
+            rows = slice(int(starts[index]), int(stops[index]))
             chunk_end = min((index + 1) * chunk_frames, length)
             yield (detections.frames[rows] + offset, detections.boxes_xyxy[rows], detections.scores[rows],
                    chunk_end + offset)  # fmt: skip
@@ -465,7 +500,8 @@ def track_stream(
     config = config or TrackerConfig()
     tracker = LiftedMulticutTracker(info.frame_rate, config, cost_model)
     kept = filter_detections(detections, config.min_score, config.nms_iou)
-    for frames, boxes, scores, chunk_end in iter_chunks(kept, _chunk_frames(config, info.frame_rate, online), repeats):
+    decided_frames, lookahead_frames = chunk_plan(config, info.frame_rate, online)
+    for frames, boxes, scores, chunk_end in iter_chunks(kept, decided_frames, repeats, lookahead_frames):
         yield from tracker.process_chunk(frames, boxes, scores, chunk_end)
     yield from tracker.flush()
 
@@ -480,7 +516,7 @@ def track_sequence(
         detections: the sequence's detections (0-based frames, xyxy).
         info: sequence facts; ``frame_rate`` converts frame gaps to seconds.
         config: tracker settings (default ``TrackerConfig()``).
-        online: short chunks (latency ``config.online_latency_seconds``) instead of offline chunks.
+        online: short chunks with look-ahead (latency ``config.online_latency_seconds``) instead of offline chunks.
         cost_model: edge cost models; default the shipped model (fitted on every sequence with gt).
     """
     parts = list(track_stream(detections, info, config, online=online, cost_model=cost_model))

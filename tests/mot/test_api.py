@@ -42,6 +42,8 @@ def test_streaming_equals_online_batch_and_every_detection_is_decided_once() -> 
         assert all(not o.final and o.frame == index for o in update.provisional)
         assert len(update.provisional) == len(detections.at(index))
         assert all(o.final and o.track_id >= 1 for o in update.final)
+        # Decided at most the latency after arriving, and only after its look-ahead frames arrived too.
+        assert all(tracker.lookahead_frames <= index - o.frame < tracker.window_frames for o in update.final)
         decided.extend(update.final)
     decided.extend(tracker.finish().final)
     assert len(decided) == len(detections)  # every (kept) detection decided exactly once

@@ -16,8 +16,10 @@ from mot.io import SequenceInfo, write_results
 from mot.pipeline import (
     LiftedMulticutTracker,
     TrackerConfig,
+    chunk_plan,
     filter_detections,
     interpolate_track,
+    iter_chunks,
     smooth_track,
     track_sequence,
     track_stream,
@@ -435,6 +437,71 @@ def test_tracker_ids_start_at_one_and_are_consecutive_per_instance() -> None:
     other = LiftedMulticutTracker(FPS)
     other.process_chunk(frames, boxes, scores, chunk_end=60)
     assert sorted(int(r.track_ids[0]) for r in other.flush()) == [1, 2, 3]
+
+
+def test_process_chunk_decides_only_frames_before_chunk_end_and_foresees_the_lookahead() -> None:
+    frames, boxes, scores = _clean_three_people()
+    tracker = LiftedMulticutTracker(FPS)
+    ahead = frames >= 30
+    tracker.process_chunk(frames, boxes, scores, chunk_end=30)
+    decided, foreseen = tracker.last_assignment, tracker.last_lookahead
+    assert decided.frames.tolist() == frames[~ahead].tolist()
+    assert foreseen.frames.tolist() == frames[ahead].tolist()
+    np.testing.assert_array_equal(foreseen.boxes_xyxy, boxes[ahead])
+    # Nothing of the look-ahead is kept: the open tracks end in frame 29 ...
+    open_ids, open_boxes = tracker.open_tracks_last_boxes()
+    np.testing.assert_array_equal(open_boxes, boxes[frames == 29][np.argsort(np.argsort(decided.track_ids[-3:]))])
+    # ... and each look-ahead box is foreseen to continue the track of the same person (rows cycle over people).
+    person_of_decided = dict(zip(decided.track_ids[:3].tolist(), range(3)))
+    assert [person_of_decided[i] for i in foreseen.track_ids.tolist()] == [0, 1, 2] * 30
+    tracker.process_chunk(frames[ahead], boxes[ahead], scores[ahead], chunk_end=60)
+    assert tracker.last_lookahead.frames.size == 0
+    rows = tracker.flush()
+    assert sorted(int(r.track_ids[0]) for r in rows) == [1, 2, 3]
+    assert all(r.frames.tolist() == list(range(60)) for r in rows)  # one identity per person, no row twice
+
+
+def test_online_window_splits_into_decided_frames_and_lookahead() -> None:
+    assert chunk_plan(TrackerConfig(), 25.0, online=True) == (25, 25)
+    assert chunk_plan(TrackerConfig(online_lookahead_seconds=0.0), 25.0, online=True) == (50, 0)
+    assert chunk_plan(TrackerConfig(online_latency_seconds=1.0, online_lookahead_seconds=0.5), 7.0, online=True) == (3, 4)
+    assert chunk_plan(TrackerConfig(online_latency_seconds=0.1, online_lookahead_seconds=0.09), 10.0, online=True) == (1, 0)
+    assert chunk_plan(TrackerConfig(), 25.0, online=False) == (750, 0)  # offline: long chunks, no look-ahead
+
+
+@pytest.mark.parametrize("lookahead", [2.0, 3.0, -0.5, float("nan")])
+def test_lookahead_must_be_shorter_than_the_latency(lookahead: float) -> None:
+    with pytest.raises(ValueError, match=r"online_lookahead_seconds: expected 0 <= lookahead < online_latency_seconds"):
+        TrackerConfig(online_lookahead_seconds=lookahead)
+    with pytest.raises(ValueError, match="online_lookahead_seconds"):
+        TrackerConfig.from_dict({"online_latency_seconds": 1.0, "online_lookahead_seconds": 1.5})
+
+
+@given(
+    counts=st.lists(st.integers(0, 3), min_size=0, max_size=40),
+    chunk_frames=st.integers(1, 12),
+    lookahead_frames=st.integers(0, 12),
+    repeats=st.integers(1, 3),
+)
+@settings(max_examples=200, deadline=None)
+def test_iter_chunks_decided_parts_partition_the_stream_and_lookahead_is_the_next_frames(
+    counts: list[int], chunk_frames: int, lookahead_frames: int, repeats: int
+) -> None:
+    num_frames = len(counts)
+    frames = np.repeat(np.arange(num_frames), counts).astype(np.int64)
+    table = DetectionTable(frames, np.tile([0.0, 0.0, 10.0, 20.0], (len(frames), 1)), np.arange(len(frames)) / 100,
+                           num_frames)  # fmt: skip
+    expected = []
+    for repeat in range(repeats):
+        offset = repeat * num_frames
+        for start in range(0, num_frames, chunk_frames):
+            end = min(start + chunk_frames, num_frames)
+            rows = (frames >= start) & (frames < min(end + lookahead_frames, num_frames))  # look-ahead stays in a repeat
+            expected.append(((frames[rows] + offset).tolist(), end + offset))
+    chunks = list(iter_chunks(table, chunk_frames, repeats, lookahead_frames))
+    assert [(f.tolist(), end) for f, _, _, end in chunks] == expected
+    decided_scores = [score for f, _, scores, end in chunks for score in scores[f < end].tolist()]
+    assert decided_scores == (table.scores.tolist() * repeats)
 
 
 def test_track_sequence_ids_restart_for_every_call() -> None:

@@ -28,10 +28,17 @@ def scene(num_frames: int = 200) -> dict[int, list[tuple[str, list[float]]]]:
     return people
 
 
+def decisions(tracker: StreamingTracker, num_frames: int) -> dict[int, int]:
+    """``{call frame: newest frame it decides}`` for the calls of ``update`` that decide."""
+    first = tracker.window_frames - 1
+    return {f: f - tracker.lookahead_frames for f in range(first, num_frames, tracker.decided_frames)}
+
+
 def test_lost_tracks_are_reported_with_each_decision_until_the_track_closes() -> None:
     people = scene()
     tracker = StreamingTracker(FPS)
-    window = tracker.window_frames  # 50 frames: decisions at frames 49, 99, 149, 199
+    decided_at = decisions(tracker, len(people))  # 25 frames decided with 25 of look-ahead: calls 49, 74, ...
+    assert sorted(decided_at.values()) == [24, 49, 74, 99, 124, 149, 174]
     config = TrackerConfig()
     ids_of: dict[str, set[int]] = {"A": set(), "B": set(), "C": set()}
     reports: dict[int, list[LostTrack]] = {}
@@ -40,33 +47,36 @@ def test_lost_tracks_are_reported_with_each_decision_until_the_track_closes() ->
         for obj in update.final:
             name = [n for n, b in people[obj.frame] if np.allclose(b, obj.box_xyxy)][0]
             ids_of[name].add(obj.track_id)
-        if (f + 1) % window:
-            assert update.lost == []  # only calls that decide report lost tracks
+        if f in decided_at:
+            reports[decided_at[f]] = update.lost
         else:
-            reports[f] = update.lost
+            assert update.lost == []  # only calls that decide report lost tracks
     assert all(len(ids) == 1 for ids in ids_of.values())  # B's occlusion was bridged by the association
-    (c_id,) = ids_of["C"]
-    assert reports[49] == []  # everyone was detected in frame 49
-    for decided in (99, 149):  # C is open (within LinkingParams.lifted_seconds) but undetected: handed over
-        (lost,) = reports[decided]
+    (b_id,), (c_id,) = ids_of["B"], ids_of["C"]
+    assert reports[24] == [] and reports[49] == []  # everyone was detected in those frames
+    # Frame 74: B is occluded (last seen 59) and C has left (last seen 69); both are handed over, by id.
+    assert [(lost.track_id, lost.last_frame) for lost in reports[74]] == sorted([(b_id, 59), (c_id, 69)])
+    window_frames = int(np.ceil(config.linking.joint_window_seconds * FPS))
+    for decided in (74, 99, 124, 149):  # C is open (within LinkingParams.lifted_seconds) but undetected
+        lost = [lost for lost in reports[decided] if lost.track_id == c_id][0]
         assert isinstance(lost, LostTrack)
-        assert lost.track_id == c_id and lost.last_frame == 69
+        assert lost.last_frame == 69
         np.testing.assert_array_equal(lost.last_box_xyxy, box(369.0, 650))
-        window_frames = int(np.ceil(config.linking.joint_window_seconds * FPS))
         assert lost.recent_frames.tolist() == list(range(69 - window_frames, 70))
         np.testing.assert_array_equal(lost.recent_boxes, [box(300 + 1.0 * f, 650) for f in lost.recent_frames])
         assert lost.relink_until_frame == 69 + round(config.linking.max_link_seconds * FPS)
-    assert reports[199] == []  # C closed (no detection for lifted_seconds): nothing left to follow
+    assert [lost.track_id for lost in reports[99]] == [c_id]  # B is back (frame 85 on)
+    assert reports[174] == []  # C closed (no detection for lifted_seconds): nothing left to follow
     assert tracker.finish().lost == []
 
 
-def test_a_track_missing_only_in_the_newest_frame_is_lost_and_one_seen_there_is_not() -> None:
+def test_a_track_missing_only_in_the_newest_decided_frame_is_lost_and_one_seen_there_is_not() -> None:
     tracker = StreamingTracker(FPS)
-    window = tracker.window_frames
-    for f in range(window):
-        rows = [box(50 + 3.0 * f, 100)] + ([box(500, 400 + 0.5 * f)] if f < window - 1 else [])
+    newest = tracker.decided_frames - 1  # the newest frame the first decision decides
+    for f in range(tracker.window_frames):
+        rows = [box(50 + 3.0 * f, 100)] + ([box(500, 400 + 0.5 * f)] if f != newest else [])
         update = tracker.update(detections=Detections(np.array(rows), np.full(len(rows), 0.9)))
-    assert [lost.last_frame for lost in update.lost] == [window - 2]
+    assert [lost.last_frame for lost in update.lost] == [newest - 1]
 
 
 def test_follower_protocol_is_structural() -> None:
