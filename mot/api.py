@@ -19,8 +19,8 @@ buffered frames while also seeing the ``lookahead`` seconds after them (``Tracke
 and ``online_lookahead_seconds``); a frame's ids are final at most ``latency_seconds`` after the frame arrives.
 Until then each ``update`` returns *provisional* ids for the new frame (matched by overlap to the previous frame,
 which carries the ids the last decision foresaw for it, and to tracks already decided; a negative id means "new,
-not yet decided"). ``tracks()`` returns the post-processed result (gaps filled, short false tracks dropped) of every track
-that has ended, and everything after ``finish()``.
+not yet decided"). ``tracks()`` returns the post-processed result (gaps filled, short false tracks dropped) of
+every track that has ended, and everything after ``finish()``.
 """
 
 from __future__ import annotations

@@ -429,15 +429,15 @@ class LiftedMulticutTracker:
             ahead = ~decided
             self.last_lookahead = TrackRows(frames[ahead], np.maximum(detection_ids[ahead], 0), boxes[ahead],
                                             scores[ahead])  # fmt: skip
-            frames, boxes, scores, detection_ids = frames[decided], boxes[decided], scores[decided], detection_ids[decided]
+            frames, boxes, scores = frames[decided], boxes[decided], scores[decided]
+            detection_ids = detection_ids[decided]
             self.last_assignment = TrackRows(frames, detection_ids, boxes, scores)
             order = np.argsort(detection_ids, kind="stable")
             ids_sorted = detection_ids[order]
-            bounds = np.flatnonzero(np.r_[True, ids_sorted[1:] != ids_sorted[:-1], True])
+            bounds = np.flatnonzero(np.r_[True, ids_sorted[1:] != ids_sorted[:-1], True]) if len(order) else []
             for start, stop in zip(bounds[:-1], bounds[1:]):  # one iteration per track, not per detection
                 rows = order[start:stop]
-                if len(rows):
-                    self._open.setdefault(int(ids_sorted[start]), _OpenTrack()).add(frames[rows], boxes[rows], scores[rows])
+                self._open.setdefault(int(ids_sorted[start]), _OpenTrack()).add(frames[rows], boxes[rows], scores[rows])
         reach = int(np.ceil(config.linking.lifted_seconds * self.frame_rate))
         closing = [i for i, t in self._open.items() if t.last_frame < chunk_end - reach]
         return self._release(closing)

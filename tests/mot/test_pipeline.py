@@ -464,8 +464,10 @@ def test_process_chunk_decides_only_frames_before_chunk_end_and_foresees_the_loo
 def test_online_window_splits_into_decided_frames_and_lookahead() -> None:
     assert chunk_plan(TrackerConfig(), 25.0, online=True) == (25, 25)
     assert chunk_plan(TrackerConfig(online_lookahead_seconds=0.0), 25.0, online=True) == (50, 0)
-    assert chunk_plan(TrackerConfig(online_latency_seconds=1.0, online_lookahead_seconds=0.5), 7.0, online=True) == (3, 4)
-    assert chunk_plan(TrackerConfig(online_latency_seconds=0.1, online_lookahead_seconds=0.09), 10.0, online=True) == (1, 0)
+    short = TrackerConfig(online_latency_seconds=1.0, online_lookahead_seconds=0.5)
+    assert chunk_plan(short, 7.0, online=True) == (3, 4)  # 7 frames: round(3.5) = 4 of look-ahead
+    one_frame = TrackerConfig(online_latency_seconds=0.1, online_lookahead_seconds=0.09)
+    assert chunk_plan(one_frame, 10.0, online=True) == (1, 0)  # at least one frame is decided per chunk
     assert chunk_plan(TrackerConfig(), 25.0, online=False) == (750, 0)  # offline: long chunks, no look-ahead
 
 
@@ -496,7 +498,8 @@ def test_iter_chunks_decided_parts_partition_the_stream_and_lookahead_is_the_nex
         offset = repeat * num_frames
         for start in range(0, num_frames, chunk_frames):
             end = min(start + chunk_frames, num_frames)
-            rows = (frames >= start) & (frames < min(end + lookahead_frames, num_frames))  # look-ahead stays in a repeat
+            # the look-ahead stays within a repeat
+            rows = (frames >= start) & (frames < min(end + lookahead_frames, num_frames))
             expected.append(((frames[rows] + offset).tolist(), end + offset))
     chunks = list(iter_chunks(table, chunk_frames, repeats, lookahead_frames))
     assert [(f.tolist(), end) for f, _, _, end in chunks] == expected
