@@ -108,8 +108,8 @@ def _add_track(subparsers) -> None:
             "'mot eval'.\n\n"
             "The tracker builds short tracklets with a multicut over detections a few frames apart, then links "
             "tracklets with a lifted multicut whose costs are calibrated log-odds from motion and geometry. "
-            "--online processes the stream in chunks of 2 s (identities final within 2 s); the default offline "
-            "mode uses 30 s chunks."
+            "--online decides the stream 1 s at a time, each decision also seeing the next 1 s (identities "
+            "final within 2 s); the default offline mode uses 30 s chunks."
         ),
         epilog=LAYOUT_HELP
         + "\nExamples:\n"
