@@ -810,6 +810,7 @@ class _LazyLiftedMulticutILP:
             adjacency[v].append(u)
         return rows
 
+
 def _solve_ilp(
     num_nodes: int,
     base_uv: NDArray[np.int64],

@@ -119,6 +119,7 @@ class StreamingTracker:
         self._engine.reset()
         self._frame = 0
         self._window_start = 0
+        #: Each buffered frame's detections after ``filter_detections`` (filtered once, on arrival).
         self._buffer: list[Detections] = []
         self._released: list[TrackRows] = []
         self._previous_ids = np.zeros(0, dtype=np.int64)
@@ -137,7 +138,8 @@ class StreamingTracker:
             detections = self.detector.detect(frame)
         index = self._frame
         self._frame += 1
-        self._buffer.append(detections)
+        one_frame = DetectionTable.from_frames([detections])
+        self._buffer.append(filter_detections(one_frame, self.config.min_score, self.config.nms_iou).at(0))
         provisional = self._provisional(index, detections)
         final: list[TrackedObject] = []
         lost: list[LostTrack] = []
@@ -162,8 +164,7 @@ class StreamingTracker:
 
     def _decide(self, count: int) -> list[TrackedObject]:
         """Decide the oldest ``count`` buffered frames, the rest of the buffer being their look-ahead."""
-        table = DetectionTable.from_frames(self._buffer)
-        kept = filter_detections(table, self.config.min_score, self.config.nms_iou)
+        kept = DetectionTable.from_frames(self._buffer)
         start = self._window_start
         self._released.extend(
             self._engine.process_chunk(kept.frames + start, kept.boxes_xyxy, kept.scores, start + count)
