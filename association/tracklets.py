@@ -19,6 +19,7 @@ from association.costs import GapBucketLogistic
 from association.features import detection_pair_features, log_center_distance, tracklet_pair_features
 from association.graph import group_rank, same_frame_pairs, temporal_candidate_pairs
 from association.solvers import solve_lifted_multicut
+from motion.camera import estimate_camera_path
 from motion.linear import end_window_moments, extrapolate_track_ends, fit_end_velocities, joint_line_residuals
 
 FloatArray = NDArray[np.float64]
@@ -30,7 +31,14 @@ FORBIDDEN = -1.0e4
 
 @dataclass(frozen=True)
 class DetectionGraphParams:
-    """Level 1 parameters. Units: seconds, and centre distance in mean box heights."""
+    """Level 1 parameters. Units: seconds, and centre distance in mean box heights.
+
+    ``camera_window_seconds`` > 0 makes level 1 two passes: the first pass's tracklets give the camera's image
+    shift (:func:`motion.camera.estimate_camera_path`, pooled over this many seconds either side of each frame,
+    from at least ``camera_min_pairs`` links), and the second pass links the boxes with that shift taken out. A
+    panning camera otherwise moves everyone by the same amount between frames, and people side by side swap
+    identities. 0 disables it (one pass).
+    """
 
     max_gap_seconds: float = 0.07
     max_distance: float = 1.5
@@ -38,6 +46,8 @@ class DetectionGraphParams:
     neighbours: int = 3
     bias: float = 0.5
     solver: str = "gaec"
+    camera_window_seconds: float = 0.5
+    camera_min_pairs: int = 3
 
 
 def detection_edges(
@@ -58,11 +68,28 @@ def build_tracklets(
 ) -> IntArray:  # fmt: skip
     """Level 1: label each detection with a tracklet (multicut over base edges, same-frame pairs forbidden).
 
+    With ``params.camera_window_seconds`` > 0, a second pass links the boxes compensated for the camera motion
+    that the first pass's tracklets show (see :class:`DetectionGraphParams`).
+
     Returns:
         (N,) int64 tracklet labels, consecutive from 0.
     """
     if len(frames) == 0:
         return np.zeros(0, dtype=np.int64)
+    labels = _detection_multicut(frames, times, boxes, scores, frame_rate, model, params)
+    if params.camera_window_seconds <= 0:
+        return labels
+    window = int(round(params.camera_window_seconds * frame_rate))
+    camera = estimate_camera_path(labels, frames, boxes, window, params.camera_min_pairs)
+    if not camera.offsets.any():
+        return labels
+    return _detection_multicut(frames, times, camera.compensate(frames, boxes), scores, frame_rate, model, params)
+
+
+def _detection_multicut(
+    frames: IntArray, times: FloatArray, boxes: FloatArray, scores: FloatArray, frame_rate: float,
+    model: GapBucketLogistic, params: DetectionGraphParams,
+) -> IntArray:  # fmt: skip
     i, j, features = detection_edges(frames, times, boxes, scores, frame_rate, params)
     costs = model.log_odds(features, features[:, 4]) + params.bias
     si, sj = same_frame_pairs(frames)

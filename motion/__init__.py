@@ -7,6 +7,7 @@
 * :class:`~motion.kalman.KalmanConstantVelocity` (``"kalman"``): Kalman filter and RTS smoother.
 * :func:`fit_end_velocities` and :func:`extrapolate_track_ends`: the same constant-velocity model vectorised over
   all tracks, for the tracker's hot path.
+* :func:`~motion.camera.estimate_camera_path`: the camera's image shift read off tracklets (moving cameras).
 """
 
 from motion.base import (
@@ -17,16 +18,19 @@ from motion.base import (
     get_motion_model,
     xyxy_to_cxcywh,
 )
+from motion.camera import CameraPath, estimate_camera_path
 from motion.kalman import KalmanConstantVelocity
 from motion.linear import ConstantVelocity, extrapolate_track_ends, fit_end_velocities, interpolate_boxes
 
 __all__ = [
     "MIN_BOX_SIZE",
+    "CameraPath",
     "ConstantVelocity",
     "KalmanConstantVelocity",
     "MotionModel",
     "available_motion_models",
     "cxcywh_to_xyxy",
+    "estimate_camera_path",
     "extrapolate_track_ends",
     "fit_end_velocities",
     "get_motion_model",

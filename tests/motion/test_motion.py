@@ -63,7 +63,7 @@ def read_only(array: np.ndarray) -> np.ndarray:
     return array
 
 
-@pytest.mark.parametrize("module", ["motion.base", "motion.linear", "motion.kalman"])
+@pytest.mark.parametrize("module", ["motion.base", "motion.linear", "motion.kalman", "motion.camera"])
 def test_docstring_examples_run(module: str) -> None:
     results = doctest.testmod(importlib.import_module(module), optionflags=doctest.NORMALIZE_WHITESPACE)
     assert results.attempted > 0 and results.failed == 0
