@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from association.graph import same_frame_pairs
 from mot.boxes import box_centers, paired_iou
 
 FloatArray = NDArray[np.float64]
@@ -77,7 +78,37 @@ TRACKLET_FEATURES = (
     "log_joint_excess",
     "successor_rank",
     "predecessor_rank",
+    "end_occlusion",
+    "start_occlusion",
 )
+
+#: How many boxes at each end of a tracklet its end/start occlusion looks at (a person usually fades behind
+#: another over a few frames, and the last box before the gap may already be mostly hidden or missing).
+OCCLUSION_END_BOXES = 3
+
+
+def occluded_fraction(frames: NDArray[np.int64], boxes_xyxy: FloatArray) -> FloatArray:
+    """(N,): the largest fraction of each box's area covered by one other box of the same frame.
+
+    A track that ends while covered by someone else most likely went behind them and comes back (the gap is an
+    occlusion), while one that ends in the open more likely left or was a false track. ``frames`` in any order;
+    every box of a frame must be present for the value to mean anything.
+    """
+    cover = np.zeros(len(frames))
+    if len(frames) == 0:
+        return cover
+    order = np.argsort(frames, kind="stable")
+    i, j = same_frame_pairs(frames[order])
+    i, j = order[i], order[j]
+    a, b = boxes_xyxy[i], boxes_xyxy[j]
+    width = np.clip(np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0]), 0, None)
+    height = np.clip(np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1]), 0, None)
+    intersection = width * height
+    area = (boxes_xyxy[:, 2] - boxes_xyxy[:, 0]) * (boxes_xyxy[:, 3] - boxes_xyxy[:, 1])
+    area = np.maximum(area, np.finfo(np.float64).tiny)
+    np.maximum.at(cover, i, intersection / area[i])
+    np.maximum.at(cover, j, intersection / area[j])
+    return cover
 
 
 def tracklet_pair_features(

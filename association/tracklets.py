@@ -16,7 +16,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from association.costs import GapBucketLogistic
-from association.features import detection_pair_features, log_center_distance, tracklet_pair_features
+from association.features import (
+    OCCLUSION_END_BOXES,
+    detection_pair_features,
+    log_center_distance,
+    tracklet_pair_features,
+)
 from association.graph import group_rank, same_frame_pairs, temporal_candidate_pairs
 from association.solvers import solve_lifted_multicut
 from motion.camera import estimate_camera_path
@@ -110,6 +115,8 @@ class Tracklets:
         length: (T,) number of boxes; mean_score: (T,).
         end_moments, start_moments: (T, 8) sums of the centre path near each end
             (``motion.linear.end_window_moments``), for the joint-path features of a link.
+        end_occlusion, start_occlusion: (T,) the most any of the last / first ``OCCLUSION_END_BOXES`` boxes is
+            covered by another box of its frame (``association.features.occluded_fraction``).
     """
 
     first_frame: IntArray
@@ -124,6 +131,8 @@ class Tracklets:
     mean_score: FloatArray
     end_moments: FloatArray
     start_moments: FloatArray
+    end_occlusion: FloatArray
+    start_occlusion: FloatArray
 
     def __len__(self) -> int:
         return len(self.first_frame)
@@ -131,11 +140,12 @@ class Tracklets:
 
 def summarize_tracklets(
     labels: IntArray, frames: IntArray, times: FloatArray, boxes: FloatArray, scores: FloatArray,
-    count: int, window_seconds: float, joint_window_seconds: float,
+    count: int, window_seconds: float, joint_window_seconds: float, occlusion: FloatArray | None = None,
 ) -> Tracklets:  # fmt: skip
     """Aggregate detections (labels 0..count-1) into ``Tracklets`` with numpy grouped reductions.
 
-    ``window_seconds``: end-velocity fits; ``joint_window_seconds``: the end windows of the joint-path features.
+    ``window_seconds``: end-velocity fits; ``joint_window_seconds``: the end windows of the joint-path features;
+    ``occlusion``: (N,) ``occluded_fraction`` of each detection (None: no box is occluded).
     """
     length = np.bincount(labels, minlength=count).astype(np.float64)
     first_frame = np.full(count, np.iinfo(np.int64).max)
@@ -147,8 +157,18 @@ def summarize_tracklets(
     mean_score = np.bincount(labels, weights=scores, minlength=count) / np.maximum(length, 1)
     end_moments = end_window_moments(labels, times, boxes, last_time, joint_window_seconds, "end")
     start_moments = end_window_moments(labels, times, boxes, first_time, joint_window_seconds, "start")
+    occlusion = np.zeros(len(labels)) if occlusion is None else occlusion
+    order = np.lexsort((frames, labels))
+    sorted_labels = labels[order]
+    from_start = np.arange(len(order)) - np.searchsorted(sorted_labels, sorted_labels)
+    from_end = length.astype(np.int64)[sorted_labels] - 1 - from_start
+    end_occlusion, start_occlusion = np.zeros(count), np.zeros(count)
+    near_end, near_start = from_end < OCCLUSION_END_BOXES, from_start < OCCLUSION_END_BOXES
+    np.maximum.at(end_occlusion, sorted_labels[near_end], occlusion[order][near_end])
+    np.maximum.at(start_occlusion, sorted_labels[near_start], occlusion[order][near_start])
     return Tracklets(first_frame, last_frame, first_time, last_time, first_box, last_box, start_velocity,
-                     end_velocity, length, mean_score, end_moments, start_moments)  # fmt: skip
+                     end_velocity, length, mean_score, end_moments, start_moments, end_occlusion,
+                     start_occlusion)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -226,9 +246,11 @@ def link_candidates(tracklets: Tracklets, params: LinkingParams) -> tuple[IntArr
     keep = ranks.min(axis=1) < params.candidates
     la, lb = la[keep], lb[keep]
     # Context: how b ranks among a's possible successors and a among b's possible predecessors (a ratio test:
-    # the nearest of several close candidates is much more likely the same person than its rivals).
+    # the nearest of several close candidates is much more likely the same person than its rivals). And whether a
+    # ended and b started behind someone else (a gap explained by an occlusion).
     link_features = tracklet_link_features(tracklets, la, lb, gap[keep], forward[keep], backward[keep])
-    features = np.column_stack([link_features, np.minimum(ranks[keep], params.candidates)])
+    features = np.column_stack([link_features, np.minimum(ranks[keep], params.candidates),
+                                tracklets.end_occlusion[la], tracklets.start_occlusion[lb]])  # fmt: skip
     return la, lb, features, a[coexist], b[coexist]
 
 

@@ -21,14 +21,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 
 from association.costs import CostModel, GapBucketLogistic, fit_gap_bucket_logistic
-from association.features import DETECTION_FEATURES, TRACKLET_FEATURES
+from association.features import DETECTION_FEATURES, OCCLUSION_END_BOXES, TRACKLET_FEATURES, occluded_fraction
 from association.graph import same_frame_pairs
 from association.tracklets import (
     DetectionGraphParams,
@@ -178,6 +178,19 @@ def filter_detections(detections: DetectionTable, min_score: float, nms_iou: flo
     return kept.select(~suppressed)
 
 
+class _Stubs(NamedTuple):
+    """The open tracks' tails that take part in a chunk's linking (S stubs, rows labelled 0..S-1)."""
+
+    labels: IntArray
+    frames: IntArray
+    boxes: FloatArray
+    scores: FloatArray
+    ids: IntArray
+    lengths: FloatArray
+    mean_scores: FloatArray
+    end_occlusion: FloatArray
+
+
 class _OpenTrack:
     """Rows of one track that is still open (observed detections only).
 
@@ -185,7 +198,7 @@ class _OpenTrack:
     last parts without touching the whole history (the hot path runs once per chunk for every open track).
     """
 
-    __slots__ = ("frames", "boxes", "scores", "last_frame", "count", "score_sum")
+    __slots__ = ("frames", "boxes", "scores", "last_frame", "count", "score_sum", "recent_occlusion")
 
     def __init__(self) -> None:
         self.frames: list[IntArray] = []
@@ -194,14 +207,17 @@ class _OpenTrack:
         self.last_frame = -1
         self.count = 0
         self.score_sum = 0.0
+        #: ``occluded_fraction`` of the last ``OCCLUSION_END_BOXES`` rows (measured when their frames were whole).
+        self.recent_occlusion = np.zeros(0)
 
-    def add(self, frames: IntArray, boxes: FloatArray, scores: FloatArray) -> None:
+    def add(self, frames: IntArray, boxes: FloatArray, scores: FloatArray, occlusion: FloatArray) -> None:
         self.frames.append(frames)
         self.boxes.append(boxes)
         self.scores.append(scores)
         self.last_frame = int(frames[-1])
         self.count += len(frames)
         self.score_sum += float(scores.sum())
+        self.recent_occlusion = np.concatenate([self.recent_occlusion, occlusion])[-OCCLUSION_END_BOXES:]
 
     def tail(self, window_frames: int) -> tuple[IntArray, FloatArray, FloatArray]:
         """Rows within ``window_frames`` of the last frame."""
@@ -363,12 +379,12 @@ class LiftedMulticutTracker:
         """Tracks still open (kept in memory)."""
         return len(self._open)
 
-    def _stubs(self, first_frame: int) -> tuple[IntArray, IntArray, FloatArray, FloatArray, IntArray, FloatArray, FloatArray]:
+    def _stubs(self, first_frame: int) -> _Stubs:
         """Tail observations of open tracks that can still be linked, labelled 0..S-1."""
         linking = self.config.linking
         window = int(np.ceil(max(linking.velocity_window_seconds, linking.joint_window_seconds) * self.frame_rate))
         reach = int(np.ceil(self.config.linking.lifted_seconds * self.frame_rate))
-        ids, parts, lengths, means = [], [], [], []
+        ids, parts, lengths, means, occlusions = [], [], [], [], []
         for track_id, track in self._open.items():
             if track.last_frame < first_frame - reach:
                 continue
@@ -376,13 +392,14 @@ class LiftedMulticutTracker:
             parts.append(track.tail(window))
             lengths.append(track.count)
             means.append(track.score_sum / track.count)
+            occlusions.append(track.recent_occlusion.max())
         if not ids:
             empty = np.zeros(0, dtype=np.int64)
-            return empty, empty, np.zeros((0, 4)), np.zeros(0), empty, np.zeros(0), np.zeros(0)
+            return _Stubs(empty, empty, np.zeros((0, 4)), np.zeros(0), empty, np.zeros(0), np.zeros(0), np.zeros(0))
         labels = np.repeat(np.arange(len(ids)), [len(p[0]) for p in parts])
-        return (labels, np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
-                np.concatenate([p[2] for p in parts]), np.asarray(ids, dtype=np.int64),
-                np.asarray(lengths, dtype=np.float64), np.asarray(means))  # fmt: skip
+        return _Stubs(labels, np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
+                      np.concatenate([p[2] for p in parts]), np.asarray(ids, dtype=np.int64),
+                      np.asarray(lengths, dtype=np.float64), np.asarray(means), np.asarray(occlusions))  # fmt: skip
 
     def process_chunk(self, frames: IntArray, boxes: FloatArray, scores: FloatArray, chunk_end: int) -> list[TrackRows]:
         """Associate one chunk of (already filtered) detections, frames sorted.
@@ -403,19 +420,24 @@ class LiftedMulticutTracker:
         times = frames / self.frame_rate
         labels = build_tracklets(frames, times, boxes, scores, self.frame_rate, self.cost_model.detection,
                                  config.detection)  # fmt: skip
+        occlusion = occluded_fraction(frames, boxes)  # every frame of a chunk is whole
         new_count = int(labels.max()) + 1 if len(labels) else 0
-        s_labels, s_frames, s_boxes, s_scores, s_ids, s_lengths, s_means = self._stubs(chunk_first)
+        stubs = self._stubs(chunk_first)
         if new_count:
-            all_labels = np.concatenate([labels, s_labels + new_count])
-            all_frames = np.concatenate([frames, s_frames])
+            all_labels = np.concatenate([labels, stubs.labels + new_count])
+            all_frames = np.concatenate([frames, stubs.frames])
             tracklets = summarize_tracklets(
-                all_labels, all_frames, all_frames / self.frame_rate, np.concatenate([boxes, s_boxes]),
-                np.concatenate([scores, s_scores]), new_count + len(s_ids), config.linking.velocity_window_seconds,
-                config.linking.joint_window_seconds,
+                all_labels, all_frames, all_frames / self.frame_rate, np.concatenate([boxes, stubs.boxes]),
+                np.concatenate([scores, stubs.scores]), new_count + len(stubs.ids),
+                config.linking.velocity_window_seconds, config.linking.joint_window_seconds,
+                np.concatenate([occlusion, np.zeros(len(stubs.labels))]),
             )  # fmt: skip
-            tracklets.length[new_count:] = s_lengths
-            tracklets.mean_score[new_count:] = s_means
-            fixed = np.concatenate([np.full(new_count, -1, dtype=np.int64), s_ids])
+            # Open tracks are summarised from their tails; their totals and end occlusion come from the whole track
+            # (the tails' frames are no longer whole in this chunk).
+            tracklets.length[new_count:] = stubs.lengths
+            tracklets.mean_score[new_count:] = stubs.mean_scores
+            tracklets.end_occlusion[new_count:] = stubs.end_occlusion
+            fixed = np.concatenate([np.full(new_count, -1, dtype=np.int64), stubs.ids])
             clusters = link_tracklets(tracklets, fixed, self.cost_model.tracklet, config.linking)
             cluster_id = np.full(int(clusters.max()) + 1, -1, dtype=np.int64)
             np.maximum.at(cluster_id, clusters, fixed)
@@ -429,7 +451,7 @@ class LiftedMulticutTracker:
             ahead = ~decided
             self.last_lookahead = TrackRows(frames[ahead], np.maximum(detection_ids[ahead], 0), boxes[ahead],
                                             scores[ahead])  # fmt: skip
-            frames, boxes, scores = frames[decided], boxes[decided], scores[decided]
+            frames, boxes, scores, occlusion = frames[decided], boxes[decided], scores[decided], occlusion[decided]
             detection_ids = detection_ids[decided]
             self.last_assignment = TrackRows(frames, detection_ids, boxes, scores)
             order = np.argsort(detection_ids, kind="stable")
@@ -437,7 +459,8 @@ class LiftedMulticutTracker:
             bounds = np.flatnonzero(np.r_[True, ids_sorted[1:] != ids_sorted[:-1], True]) if len(order) else []
             for start, stop in zip(bounds[:-1], bounds[1:]):  # one iteration per track, not per detection
                 rows = order[start:stop]
-                self._open.setdefault(int(ids_sorted[start]), _OpenTrack()).add(frames[rows], boxes[rows], scores[rows])
+                self._open.setdefault(int(ids_sorted[start]), _OpenTrack()).add(frames[rows], boxes[rows], scores[rows],
+                                                                               occlusion[rows])  # fmt: skip
         reach = int(np.ceil(config.linking.lifted_seconds * self.frame_rate))
         closing = [i for i, t in self._open.items() if t.last_frame < chunk_end - reach]
         return self._release(closing)
@@ -598,7 +621,8 @@ def fit_cost_model(sequences: list[MOTSequence], config: TrackerConfig | None = 
         count = int(labels.max()) + 1
         tracklets = summarize_tracklets(labels, detections.frames, times, detections.boxes_xyxy, detections.scores,
                                         count, config.linking.velocity_window_seconds,
-                                        config.linking.joint_window_seconds)  # fmt: skip
+                                        config.linking.joint_window_seconds,
+                                        occluded_fraction(detections.frames, detections.boxes_xyxy))  # fmt: skip
         majority = _majority_person(labels, person, count)
         a, b, features, _, _ = link_candidates(tracklets, config.linking)
         # A person's tracklet linked to a false one is a wrong link too (it grows a track with false boxes);

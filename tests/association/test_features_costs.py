@@ -7,6 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy.special import expit
 
 from association.costs import (
@@ -22,6 +24,7 @@ from association.features import (
     JOINT_RESIDUAL_FLOOR,
     TRACKLET_FEATURES,
     detection_pair_features,
+    occluded_fraction,
     tracklet_pair_features,
 )
 from mot.errors import MOTError
@@ -104,8 +107,8 @@ def test_tracklet_pair_features_shapes_and_values() -> None:
         lengths_b=np.array([7.0, 12.0]), mean_scores_a=np.array([0.8, 0.3]), mean_scores_b=np.array([0.6, 0.9]),
         joint_rms=np.array([2.0, 0.0]), joint_excess=np.array([1.0, 6.0]),
     )  # fmt: skip
-    # the two rank columns are appended by link_candidates
-    assert f.shape == (2, len(TRACKLET_FEATURES) - 2)
+    # the two rank and the two occlusion columns are appended by link_candidates
+    assert f.shape == (2, len(TRACKLET_FEATURES) - 4)
     np.testing.assert_allclose(f[:, TRK["gap_seconds"]], [0.5, 1.5])
     static = np.array([0.5, np.sqrt(125) / 30])
     np.testing.assert_allclose(f[:, TRK["log_static_distance"]], np.log(static + DISTANCE_FLOOR))
@@ -125,7 +128,46 @@ def test_tracklet_pair_features_empty() -> None:
     empty = np.zeros((0, 4))
     none = np.zeros(0)
     f = tracklet_pair_features(none, empty, empty, empty, empty, none, none, none, none, none, none)
-    assert f.shape == (0, len(TRACKLET_FEATURES) - 2)
+    assert f.shape == (0, len(TRACKLET_FEATURES) - 4)
+
+
+# --- occluded_fraction -------------------------------------------------------------------------------------------
+
+
+def test_occluded_fraction_of_overlapping_boxes() -> None:
+    frames = np.array([0, 0, 0, 1, 1])
+    boxes = np.array([
+        [0.0, 0.0, 10.0, 20.0],   # frame 0: a small box entirely inside the next one
+        [-5.0, -5.0, 15.0, 25.0],  # its cover: 200 of 600 px
+        [100.0, 0.0, 110.0, 20.0],  # alone in its corner
+        [5.0, 0.0, 15.0, 20.0],   # frame 1: the same place as frame 0's boxes, but other frames never cover
+        [10.0, 0.0, 20.0, 20.0],  # half of each of the two frame-1 boxes overlaps the other
+    ])  # fmt: skip
+    np.testing.assert_allclose(occluded_fraction(frames, boxes), [1.0, 200 / 600, 0.0, 0.5, 0.5])
+    assert occluded_fraction(np.zeros(0, dtype=np.int64), np.zeros((0, 4))).shape == (0,)
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), count=st.integers(1, 25), frame_count=st.integers(1, 4))
+def test_occluded_fraction_is_a_fraction_and_ignores_row_order(seed: int, count: int, frame_count: int) -> None:
+    rng = np.random.default_rng(seed)
+    frames = rng.integers(0, frame_count, size=count)
+    corners = rng.uniform(0, 100, size=(count, 2))
+    boxes = np.column_stack([corners, corners + rng.uniform(0.5, 40, size=(count, 2))])
+    cover = occluded_fraction(frames, boxes)
+    assert np.all((cover >= 0) & (cover <= 1 + 1e-12))
+    order = rng.permutation(count)
+    np.testing.assert_allclose(occluded_fraction(frames[order], boxes[order]), cover[order])
+    # The value is the largest single overlap: check against a direct pairwise loop.
+    for row in range(count):
+        others = np.flatnonzero((frames == frames[row]) & (np.arange(count) != row))
+        width = np.clip(np.minimum(boxes[others, 2], boxes[row, 2]) - np.maximum(boxes[others, 0], boxes[row, 0]), 0,
+                        None)  # fmt: skip
+        height = np.clip(np.minimum(boxes[others, 3], boxes[row, 3]) - np.maximum(boxes[others, 1], boxes[row, 1]),
+                         0, None)  # fmt: skip
+        area = (boxes[row, 2] - boxes[row, 0]) * (boxes[row, 3] - boxes[row, 1])
+        expected = (width * height / area).max() if len(others) else 0.0
+        assert cover[row] == pytest.approx(expected)
 
 
 # --- GapBucketLogistic -------------------------------------------------------------------------------------------

@@ -197,6 +197,21 @@ def test_summarize_tracklets_of_a_straight_walk() -> None:
     np.testing.assert_allclose(t.start_velocity, [[60.0, 30.0, 0.0, 0.0]], atol=1e-6)
     assert t.length.tolist() == [30.0]
     np.testing.assert_allclose(t.mean_score, [0.9])
+    assert t.end_occlusion.tolist() == [0.0] and t.start_occlusion.tolist() == [0.0]  # nobody else in view
+
+
+def test_tracklet_end_and_start_occlusion_look_at_the_three_boxes_at_each_end() -> None:
+    labels = np.repeat([0, 1], 8)
+    frames = np.tile(np.arange(8), 2)
+    boxes = np.tile([0.0, 0.0, 10.0, 20.0], (16, 1))
+    occlusion = np.zeros(16)
+    occlusion[[1, 4]] = [0.7, 0.9]  # tracklet 0: second box (near its start), fifth box (in the middle)
+    occlusion[8 + np.array([5, 7])] = [0.4, 0.2]  # tracklet 1: within its last three boxes
+    order = np.argsort(frames, kind="stable")  # rows in frame order, tracklets interleaved
+    t = summarize_tracklets(labels[order], frames[order], frames[order] / FPS, boxes[order], np.full(16, 0.9), 2,
+                            0.3, 1.0, occlusion[order])  # fmt: skip
+    np.testing.assert_allclose(t.start_occlusion, [0.7, 0.0])
+    np.testing.assert_allclose(t.end_occlusion, [0.0, 0.4])
 
 
 def test_tracklet_pairs_orders_and_marks_coexisting() -> None:
@@ -223,6 +238,21 @@ def test_link_candidates_features_have_every_model_column() -> None:
     floor = np.log(JOINT_RESIDUAL_FLOOR)
     assert features[0, column["log_joint_rms"]] == pytest.approx(floor, abs=1e-6)
     assert features[0, column["log_joint_excess"]] == pytest.approx(floor, abs=1e-6)
+    assert features[0, column["end_occlusion"]] == 0 and features[0, column["start_occlusion"]] == 0
+
+
+def test_link_candidates_carry_the_occlusion_of_the_ends_they_join() -> None:
+    fa, fb = np.arange(0, 30), np.arange(44, 74)
+    parts = [(fa, person(fa, 100, 200, 2.0)), (fb, person(fb, 100, 200, 2.0))]
+    labels = np.concatenate([np.zeros(30, dtype=np.int64), np.ones(30, dtype=np.int64)])
+    frames = np.concatenate([fa, fb])
+    boxes = np.concatenate([p[1] for p in parts])
+    occlusion = np.where(frames == 29, 0.8, np.where(frames == 44, 0.6, 0.1))
+    t = summarize_tracklets(labels, frames, frames / FPS, boxes, np.full(60, 0.9), 2, 0.3, 1.0, occlusion)
+    _, _, features, _, _ = link_candidates(t, LinkingParams())
+    column = {name: k for k, name in enumerate(TRACKLET_FEATURES)}
+    assert features[0, column["end_occlusion"]] == pytest.approx(0.8)  # a went behind someone
+    assert features[0, column["start_occlusion"]] == pytest.approx(0.6)  # b came out from behind someone
 
 
 # --- level 2: link_tracklets -------------------------------------------------------------------------------------

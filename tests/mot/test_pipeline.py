@@ -26,6 +26,7 @@ from mot.pipeline import (
 )
 from mot.types import DetectionTable, Tracks
 from motion import get_motion_model
+from association.features import occluded_fraction
 from association.tracklets import DetectionGraphParams, LinkingParams
 
 FPS = 30.0
@@ -631,3 +632,29 @@ def test_tud_campus_sanity_bound(shared_data: Path, tmp_path: Path) -> None:
     metrics = report.sequences["TUD-Campus"]
     assert metrics["MOTA"] > 40, metrics
     assert metrics["IDF1"] > 45, metrics
+
+
+def test_open_tracks_remember_how_occluded_their_last_boxes_were() -> None:
+    """A walks behind B (wide, standing) and vanishes in frame 24; B stands alone. The next chunk sees only the
+    open tracks' tails, whose frames are no longer whole, so the tracks carry their own end occlusion: that of
+    their last three boxes, measured when those frames were whole."""
+    f = np.arange(30)
+    walker = person(f, 60, 200, 4.0, w=30, h=100)
+    stander = np.tile([140.0, 130.0, 240.0, 270.0], (30, 1))
+    seen = f < 25
+    frames = np.concatenate([f[seen], f]).astype(np.int64)
+    boxes = np.concatenate([walker[seen], stander])
+    order = np.argsort(frames, kind="stable")
+    frames, boxes = frames[order], boxes[order]
+    tracker = LiftedMulticutTracker(FPS)
+    tracker.process_chunk(frames, boxes, np.full(len(frames), 0.9), chunk_end=30)
+    stubs = tracker._stubs(30)  # noqa: SLF001 (what the next chunk's linking is given)
+    assert len(stubs.ids) == 2
+    cover = occluded_fraction(frames, boxes)
+    walker_rows = np.flatnonzero(boxes[:, 2] - boxes[:, 0] == 30)
+    expected_walker = cover[walker_rows[-3:]].max()
+    assert expected_walker > 0.9  # the walker's last boxes lie inside the stander's
+    by_width = {round(float(stubs.boxes[stubs.labels == k][0, 2] - stubs.boxes[stubs.labels == k][0, 0])): k
+                for k in range(2)}  # fmt: skip
+    assert stubs.end_occlusion[by_width[30]] == pytest.approx(expected_walker)
+    assert stubs.end_occlusion[by_width[100]] == 0.0  # the walker had gone by B's last three frames
