@@ -54,6 +54,14 @@ class DetectionGraphParams:
     camera_window_seconds: float = 0.5
     camera_min_pairs: int = 3
 
+    def __post_init__(self) -> None:
+        """Reject camera settings that could only fail later, deep inside a chunk."""
+        if not (np.isfinite(self.camera_window_seconds) and self.camera_window_seconds >= 0):
+            raise ValueError(f"camera_window_seconds: expected a number >= 0 (0 disables the camera pass), got "
+                             f"{self.camera_window_seconds!r}")  # fmt: skip
+        if self.camera_min_pairs < 1:
+            raise ValueError(f"camera_min_pairs: expected at least 1 link, got {self.camera_min_pairs!r}")
+
 
 def detection_edges(
     frames: IntArray, times: FloatArray, boxes: FloatArray, scores: FloatArray, frame_rate: float,

@@ -480,6 +480,22 @@ def test_lookahead_must_be_shorter_than_the_latency(lookahead: float) -> None:
         TrackerConfig.from_dict({"online_latency_seconds": 1.0, "online_lookahead_seconds": 1.5})
 
 
+@pytest.mark.parametrize(
+    ("settings_", "match"),
+    [
+        ({"camera_window_seconds": -0.1}, r"camera_window_seconds: expected a number >= 0 \(0 disables"),
+        ({"camera_window_seconds": float("inf")}, "camera_window_seconds"),
+        ({"camera_min_pairs": 0}, "camera_min_pairs: expected at least 1 link, got 0"),
+    ],
+)
+def test_camera_settings_are_validated_where_they_are_given(settings_: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        DetectionGraphParams(**settings_)
+    with pytest.raises(ValueError, match=match):  # also from a --config JSON
+        TrackerConfig.from_dict({"detection": settings_})
+    assert TrackerConfig.from_dict({"detection": {"camera_window_seconds": 0}}).detection.camera_window_seconds == 0
+
+
 @given(
     counts=st.lists(st.integers(0, 3), min_size=0, max_size=40),
     chunk_frames=st.integers(1, 12),
