@@ -599,6 +599,10 @@ def fit_cost_model(sequences: list[MOTSequence], config: TrackerConfig | None = 
     majority person (none when fewer than half their boxes match one); a candidate link is "same" when both have
     the same person, "different" when they differ or only one has a person (linking a false tracklet to a person
     adds false boxes to the track), and left out when neither has one.
+
+    The detection model is fitted on the boxes as given, and level 1 uses it in both of its passes (the camera
+    pass compensates the boxes before linking them again); the tracklet model is fitted on the tracklets that
+    two-pass level 1 gives, as it is used.
     """
     config = config or TrackerConfig()
     det_x, det_y, samples = [], [], []
