@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from association.graph import same_frame_pairs
-from mot.boxes import box_centers, paired_iou
+from mot.boxes import box_areas, box_centers, paired_intersection, paired_iou
 
 FloatArray = NDArray[np.float64]
 
@@ -100,12 +100,8 @@ def occluded_fraction(frames: NDArray[np.int64], boxes_xyxy: FloatArray) -> Floa
     order = np.argsort(frames, kind="stable")
     i, j = same_frame_pairs(frames[order])
     i, j = order[i], order[j]
-    a, b = boxes_xyxy[i], boxes_xyxy[j]
-    width = np.clip(np.minimum(a[:, 2], b[:, 2]) - np.maximum(a[:, 0], b[:, 0]), 0, None)
-    height = np.clip(np.minimum(a[:, 3], b[:, 3]) - np.maximum(a[:, 1], b[:, 1]), 0, None)
-    intersection = width * height
-    area = (boxes_xyxy[:, 2] - boxes_xyxy[:, 0]) * (boxes_xyxy[:, 3] - boxes_xyxy[:, 1])
-    area = np.maximum(area, np.finfo(np.float64).tiny)
+    intersection = paired_intersection(boxes_xyxy[i], boxes_xyxy[j])
+    area = np.maximum(box_areas(boxes_xyxy), np.finfo(np.float64).tiny)
     np.maximum.at(cover, i, intersection / area[i])
     np.maximum.at(cover, j, intersection / area[j])
     return cover

@@ -83,14 +83,19 @@ def iou_matrix(boxes_a: ArrayLike, boxes_b: ArrayLike) -> FloatArray:
     return iou
 
 
-def paired_iou(boxes_a: ArrayLike, boxes_b: ArrayLike) -> FloatArray:
-    """IoU of row i of ``boxes_a`` with row i of ``boxes_b`` (both (N, 4) xyxy); (N,) float64."""
+def paired_intersection(boxes_a: ArrayLike, boxes_b: ArrayLike) -> FloatArray:
+    """Intersection area of row i of ``boxes_a`` with row i of ``boxes_b`` (both (N, 4) xyxy); (N,) float64."""
     a = _as_boxes(boxes_a, "boxes_a")
     b = _as_boxes(boxes_b, "boxes_b")
     if a.shape != b.shape:
-        raise ValueError(f"paired_iou: expected two arrays of equal shape, got {a.shape} and {b.shape}")
+        raise ValueError(f"expected two arrays of equal shape, got {a.shape} and {b.shape}")
     wh = np.clip(np.minimum(a[:, 2:], b[:, 2:]) - np.maximum(a[:, :2], b[:, :2]), 0, None)
-    intersection = wh[:, 0] * wh[:, 1]
-    union = box_areas(a) + box_areas(b) - intersection
+    return wh[:, 0] * wh[:, 1]
+
+
+def paired_iou(boxes_a: ArrayLike, boxes_b: ArrayLike) -> FloatArray:
+    """IoU of row i of ``boxes_a`` with row i of ``boxes_b`` (both (N, 4) xyxy); (N,) float64."""
+    intersection = paired_intersection(boxes_a, boxes_b)
+    union = box_areas(boxes_a) + box_areas(boxes_b) - intersection
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(union > 0, intersection / union, 0.0)

@@ -9,7 +9,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mot.boxes import box_areas, box_centers, iou_matrix, ltwh_to_xyxy, paired_iou, xyxy_to_ltwh
+from mot.boxes import (
+    box_areas,
+    box_centers,
+    iou_matrix,
+    ltwh_to_xyxy,
+    paired_intersection,
+    paired_iou,
+    xyxy_to_ltwh,
+)
 
 EPS = np.finfo(np.float64).eps
 
@@ -198,6 +206,25 @@ def test_paired_iou_is_the_diagonal_of_iou_matrix(data):
     pairs = paired_iou(a, b)
     assert pairs.shape == (len(a),)
     np.testing.assert_allclose(pairs, np.diag(iou_matrix(a, b)), rtol=1e-14, atol=0)
+
+
+@given(st.data())
+def test_paired_intersection_is_symmetric_and_bounded_by_both_areas(data):
+    a = data.draw(xyxy_boxes(min_size=0, max_size=8))
+    b = data.draw(xyxy_boxes(min_size=len(a), max_size=len(a)))
+    overlap = paired_intersection(a, b)
+    np.testing.assert_array_equal(overlap, paired_intersection(b, a))
+    assert np.all(overlap >= 0)
+    assert np.all(overlap <= np.minimum(box_areas(a), box_areas(b)) * (1 + 1e-12))
+    np.testing.assert_array_equal(paired_intersection(a, a), box_areas(a))
+
+
+def test_paired_intersection_values():
+    a = [[0, 0, 4, 2], [0, 0, 1, 1], [0, 0, 2, 2]]
+    b = [[2, 1, 6, 5], [1, 0, 2, 1], [0.5, 0.5, 1.5, 1.5]]  # a 2 x 1 overlap, touching edges, a box inside
+    np.testing.assert_allclose(paired_intersection(a, b), [2.0, 0.0, 1.0])
+    with pytest.raises(ValueError, match=r"expected two arrays of equal shape, got \(3, 4\) and \(2, 4\)"):
+        paired_intersection(a, b[:2])
 
 
 # ---------------------------------------------------------------------------------------------------------------
