@@ -3,8 +3,9 @@
 When the camera pans, every box in a frame shifts by the same amount, and two people walking side by side can
 trade places in image coordinates between two frames: an IoU-based link then swaps their identities. The shared
 shift is the median displacement of all linked boxes between consecutive frames. People walk in different
-directions, so their own motion averages out of the median while the camera's does not. Pooling the frames of a
-short window makes the estimate robust to frames with few links and to a group of people walking the same way.
+directions, so their own motion drops out of the median while the camera's does not. Pooling the frames of a
+short window steadies the estimate where a frame has few links. Its limit: when most people in view walk the same
+way, their common walk reads as camera motion (the boxes alone cannot tell a pan from a crowd moving together).
 
 Example (three people, the camera pans 5 px per frame to the right, so boxes move 5 px left):
     >>> import numpy as np
