@@ -106,8 +106,9 @@ def _add_track(subparsers) -> None:
             "Track one MOTChallenge sequence, or every sequence of a folder (in parallel worker processes), on its "
             "public detections (SEQ/det/det.txt), and write RESULTS_DIR/SEQ.txt for each. Score them with "
             "'mot eval'.\n\n"
-            "The tracker builds short tracklets with a multicut over detections a few frames apart, then links "
-            "tracklets with a lifted multicut whose costs are calibrated log-odds from motion and geometry. "
+            "The tracker builds short tracklets with a multicut over detections a few frames apart (twice: the "
+            "second pass takes out the camera motion that the first pass's tracklets show), then links tracklets "
+            "with a lifted multicut whose costs are calibrated log-odds from motion, geometry and occlusion. "
             "--online decides the stream 1 s at a time, each decision also seeing the next 1 s (identities "
             "final within 2 s); the default offline mode uses 30 s chunks."
         ),
@@ -116,6 +117,8 @@ def _add_track(subparsers) -> None:
         "  mot track ../shared/data/MOT15/train --out results/mot15\n"
         "  mot track ../shared/data/MOT16/train/MOT16-11 --out results/ --online\n"
         "  mot track data/MOT17/train --out res/ --config tuned.json    (JSON like {\"min_score\": 0.3})\n"
+        "  mot track cam1/ --out res/ --config still.json    (no camera pass: {\"detection\": "
+        "{\"camera_window_seconds\": 0}})\n"
         "  mot track street.mp4 --detector yolo --out res/ --render tracked.mp4\n",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
