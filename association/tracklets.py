@@ -168,7 +168,7 @@ def summarize_tracklets(
     occlusion = np.zeros(len(labels)) if occlusion is None else occlusion
     order = np.lexsort((frames, labels))
     sorted_labels = labels[order]
-    from_start = np.arange(len(order)) - np.searchsorted(sorted_labels, sorted_labels)
+    from_start = group_rank(sorted_labels)
     from_end = length.astype(np.int64)[sorted_labels] - 1 - from_start
     end_occlusion, start_occlusion = np.zeros(count), np.zeros(count)
     near_end, near_start = from_end < OCCLUSION_END_BOXES, from_start < OCCLUSION_END_BOXES

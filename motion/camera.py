@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from mot.boxes import box_centers
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
@@ -86,7 +88,7 @@ def estimate_camera_path(
     first, last = int(frames.min()), int(frames.max())
     order = np.lexsort((frames, labels))
     sorted_labels, sorted_frames = labels[order], frames[order]
-    centers = 0.5 * (boxes_xyxy[order, :2] + boxes_xyxy[order, 2:])
+    centers = box_centers(boxes_xyxy[order])
     consecutive = np.flatnonzero((sorted_labels[1:] == sorted_labels[:-1]) & (np.diff(sorted_frames) == 1))
     pair_frames = sorted_frames[consecutive + 1]
     by_frame = np.argsort(pair_frames, kind="stable")
