@@ -193,13 +193,19 @@ class LinkingParams:
     solver: str = "gaec-kl"
 
 
-def tracklet_pairs(tracklets: Tracklets, max_seconds: float) -> tuple[IntArray, IntArray, NDArray[np.bool_]]:
+def tracklet_pairs(
+    tracklets: Tracklets, max_seconds: float, settled: NDArray[np.bool_] | None = None
+) -> tuple[IntArray, IntArray, NDArray[np.bool_]]:  # fmt: skip
     """Pairs (a, b) within ``max_seconds`` of each other; ``coexist`` marks pairs that overlap in frames.
 
-    For non-coexisting pairs, ``a`` ends before ``b`` starts.
+    For non-coexisting pairs, ``a`` ends before ``b`` starts. Pairs of two ``settled`` tracklets (open tracks
+    carried from earlier chunks: two of them are different tracks by construction) are left out.
     """
     count = len(tracklets)
     a, b = np.triu_indices(count, k=1)
+    if settled is not None and settled.any():
+        open_pair = ~(settled[a] & settled[b])
+        a, b = a[open_pair], b[open_pair]
     coexist = (tracklets.first_frame[a] <= tracklets.last_frame[b]) & (tracklets.first_frame[b] <= tracklets.last_frame[a])
     swap = ~coexist & (tracklets.first_frame[a] > tracklets.last_frame[b])
     a, b = np.where(swap, b, a), np.where(swap, a, b)
@@ -231,17 +237,20 @@ def tracklet_link_features(
     )  # fmt: skip
 
 
-def link_candidates(tracklets: Tracklets, params: LinkingParams) -> tuple[IntArray, IntArray, FloatArray, IntArray, IntArray]:
+def link_candidates(
+    tracklets: Tracklets, params: LinkingParams, settled: NDArray[np.bool_] | None = None
+) -> tuple[IntArray, IntArray, FloatArray, IntArray, IntArray]:  # fmt: skip
     """Candidate links and coexisting pairs.
 
     A pair (a before b) is a candidate when b is among the ``params.candidates`` nearest successors of a, or a
     among the nearest predecessors of b (by predicted distance, then gap). Far-fetched pairs are left out, so the
-    model is fitted and used on the same kind of pairs.
+    model is fitted and used on the same kind of pairs. Pairs of two ``settled`` tracklets are not considered
+    (see ``tracklet_pairs``).
 
     Returns:
         ``(a, b, features, coexist_a, coexist_b)``.
     """
-    a, b, coexist = tracklet_pairs(tracklets, params.lifted_seconds)
+    a, b, coexist = tracklet_pairs(tracklets, params.lifted_seconds, settled)
     la, lb = a[~coexist], b[~coexist]
     # Rank every pair by predicted distance first; the full features are computed only for the kept candidates.
     gap, forward, backward = _extrapolated_ends(tracklets, la, lb)
@@ -273,20 +282,28 @@ def link_tracklets(
 
     Args:
         tracklets: T tracklets.
-        fixed_ids: (T,) final identity of tracklets carried from earlier decisions, -1 for new ones.
+        fixed_ids: (T,) final identity of tracklets carried from earlier decisions (one tracklet per identity: the
+            tails of open tracks), -1 for new ones. Two of them are never linked: pairs among them are not even
+            considered, which keeps the work per chunk in proportion to the new tracklets.
         model: the tracklet-level cost model.
         params: linking parameters.
 
     Returns:
         (T,) cluster labels.
+
+    Raises:
+        ValueError: two tracklets share a fixed identity.
     """
     count = len(tracklets)
     if count == 0:
         return np.zeros(0, dtype=np.int64)
-    la, lb, features, ca, cb = link_candidates(tracklets, params)
+    fixed = fixed_ids >= 0
+    if len(np.unique(fixed_ids[fixed])) < fixed.sum():
+        raise ValueError("fixed_ids: expected each fixed identity on one tracklet (an open track's tail), got "
+                         f"repeats: {np.unique(fixed_ids[fixed], return_counts=True)}")  # fmt: skip
+    la, lb, features, ca, cb = link_candidates(tracklets, params, settled=fixed)
     costs = model.log_odds(features, features[:, 0]) + params.bias
     is_base = features[:, 0] <= params.max_link_seconds
-    fixed = fixed_ids >= 0
     costs = np.where(fixed[la] & fixed[lb] & (fixed_ids[la] != fixed_ids[lb]), FORBIDDEN, costs)
     fa, fb = np.nonzero(np.triu(fixed[:, None] & fixed[None, :] & (fixed_ids[:, None] != fixed_ids[None, :]), k=1))
     lifted_uv = np.concatenate([

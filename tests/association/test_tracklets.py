@@ -224,6 +224,19 @@ def test_tracklet_pairs_orders_and_marks_coexisting() -> None:
     assert {(int(x), int(y)) for x, y in zip(a, b)} == {(1, 2)}
 
 
+def test_tracklet_pairs_leave_out_pairs_of_two_settled_tracklets() -> None:
+    """Open tracks' tails (settled) are distinct tracks already: only pairs with a new tracklet are worth costing."""
+    f1, f2, f3 = np.arange(0, 10), np.arange(5, 15), np.arange(20, 30)
+    t = tracklets_of([(f1, person(f1, 0, 0, 1)), (f2, person(f2, 0, 0, 1)), (f3, person(f3, 0, 0, 1))])
+    everything = tracklet_pairs(t, max_seconds=10.0)
+    assert {(int(x), int(y)) for x, y in zip(*everything[:2])} == {(0, 1), (0, 2), (1, 2)}
+    a, b, coexist = tracklet_pairs(t, max_seconds=10.0, settled=np.array([True, True, False]))
+    assert {(int(x), int(y)) for x, y in zip(a, b)} == {(0, 2), (1, 2)}
+    assert not coexist.any()
+    a, _, _ = tracklet_pairs(t, max_seconds=10.0, settled=np.array([False, False, False]))
+    assert len(a) == 3
+
+
 def test_link_candidates_features_have_every_model_column() -> None:
     fa, fb = np.arange(0, 30), np.arange(44, 74)
     t = tracklets_of([(fa, person(fa, 100, 200, 2.0)), (fb, person(fb, 100, 200, 2.0))])
@@ -315,6 +328,13 @@ def test_two_fixed_stubs_and_a_continuation_goes_to_the_right_one(model: CostMod
     parts = [(fa, person(fa, 100, 200, 2.0)), (fa, person(fa, 600, 200, -2.0)), (fb, person(fb, 600, 200, -2.0))]
     clusters = link_tracklets(tracklets_of(parts), np.array([3, 9, -1]), model.tracklet, LinkingParams())
     assert clusters[2] == clusters[1] != clusters[0]
+
+
+def test_link_tracklets_rejects_one_fixed_identity_on_two_tracklets(model: CostModel) -> None:
+    fa, fb = np.arange(0, 30), np.arange(44, 74)
+    t = tracklets_of([(fa, person(fa, 100, 200, 2.0)), (fb, person(fb, 100, 200, 2.0))])
+    with pytest.raises(ValueError, match="fixed_ids: expected each fixed identity on one tracklet"):
+        link_tracklets(t, np.array([4, 4]), model.tracklet, LinkingParams())
 
 
 def test_link_tracklets_empty(model: CostModel) -> None:
