@@ -283,8 +283,8 @@ def link_tracklets(
     Args:
         tracklets: T tracklets.
         fixed_ids: (T,) final identity of tracklets carried from earlier decisions (one tracklet per identity: the
-            tails of open tracks), -1 for new ones. Two of them are never linked: pairs among them are not even
-            considered, which keeps the work per chunk in proportion to the new tracklets.
+            tails of open tracks), -1 for new ones. Two of them are never linked (a cannot-link edge), and their
+            pairs are not costed as candidates: online, most tracklets of a chunk are such tails.
         model: the tracklet-level cost model.
         params: linking parameters.
 
@@ -304,7 +304,6 @@ def link_tracklets(
     la, lb, features, ca, cb = link_candidates(tracklets, params, settled=fixed)
     costs = model.log_odds(features, features[:, 0]) + params.bias
     is_base = features[:, 0] <= params.max_link_seconds
-    costs = np.where(fixed[la] & fixed[lb] & (fixed_ids[la] != fixed_ids[lb]), FORBIDDEN, costs)
     fa, fb = np.nonzero(np.triu(fixed[:, None] & fixed[None, :] & (fixed_ids[:, None] != fixed_ids[None, :]), k=1))
     lifted_uv = np.concatenate([
         np.column_stack([ca, cb]), np.column_stack([la[~is_base], lb[~is_base]]), np.column_stack([fa, fb]),
