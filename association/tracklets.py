@@ -89,23 +89,25 @@ def build_tracklets(
     """
     if len(frames) == 0:
         return np.zeros(0, dtype=np.int64)
-    labels = _detection_multicut(frames, times, boxes, scores, frame_rate, model, params)
+    same_frame = same_frame_pairs(frames)  # both passes forbid the same pairs
+    labels = _detection_multicut(frames, times, boxes, scores, frame_rate, model, params, same_frame)
     if params.camera_window_seconds <= 0:
         return labels
     window = int(round(params.camera_window_seconds * frame_rate))
     camera = estimate_camera_path(labels, frames, boxes, window, params.camera_min_pairs)
     if not camera.offsets.any():
         return labels
-    return _detection_multicut(frames, times, camera.compensate(frames, boxes), scores, frame_rate, model, params)
+    compensated = camera.compensate(frames, boxes)
+    return _detection_multicut(frames, times, compensated, scores, frame_rate, model, params, same_frame)
 
 
 def _detection_multicut(
     frames: IntArray, times: FloatArray, boxes: FloatArray, scores: FloatArray, frame_rate: float,
-    model: GapBucketLogistic, params: DetectionGraphParams,
+    model: GapBucketLogistic, params: DetectionGraphParams, same_frame: tuple[IntArray, IntArray],
 ) -> IntArray:  # fmt: skip
     i, j, features = detection_edges(frames, times, boxes, scores, frame_rate, params)
     costs = model.log_odds(features, features[:, 4]) + params.bias
-    si, sj = same_frame_pairs(frames)
+    si, sj = same_frame
     uv = np.concatenate([np.column_stack([i, j]), np.column_stack([si, sj])]).astype(np.int64)
     all_costs = np.concatenate([costs, np.full(len(si), FORBIDDEN)])
     return solve_lifted_multicut(len(frames), uv, all_costs, solver=params.solver)
@@ -298,9 +300,10 @@ def link_tracklets(
     if count == 0:
         return np.zeros(0, dtype=np.int64)
     fixed = fixed_ids >= 0
-    if len(np.unique(fixed_ids[fixed])) < fixed.sum():
+    identities, counts = np.unique(fixed_ids[fixed], return_counts=True)
+    if (counts > 1).any():
         raise ValueError("fixed_ids: expected each fixed identity on one tracklet (an open track's tail), got "
-                         f"repeats: {np.unique(fixed_ids[fixed], return_counts=True)}")  # fmt: skip
+                         f"identities {identities[counts > 1].tolist()} on several tracklets")  # fmt: skip
     la, lb, features, ca, cb = link_candidates(tracklets, params, settled=fixed)
     costs = model.log_odds(features, features[:, 0]) + params.bias
     is_base = features[:, 0] <= params.max_link_seconds
