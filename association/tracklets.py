@@ -201,10 +201,15 @@ def tracklet_pairs(
     """Pairs (a, b) within ``max_seconds`` of each other; ``coexist`` marks pairs that overlap in frames.
 
     For non-coexisting pairs, ``a`` ends before ``b`` starts. Pairs of two ``settled`` tracklets (open tracks
-    carried from earlier chunks: two of them are different tracks by construction) are left out.
+    carried from earlier chunks: two of them are different tracks by construction) are left out. The order of
+    the pairs is unspecified (the solvers sort edges).
+
+    Only pairs within reach are enumerated (a sweep over start times), so the cost grows with the number of
+    tracklets times how many of them fall within ``max_seconds`` of each other, not with its square: a 30 s
+    offline chunk of a crowded scene holds thousands of tracklets. Times must increase with frames (as the
+    pipeline's ``frame / frame_rate`` do).
     """
-    count = len(tracklets)
-    a, b = np.triu_indices(count, k=1)
+    a, b = _pairs_within(tracklets.first_time, tracklets.last_time, max(float(max_seconds), 0.0))
     if settled is not None and settled.any():
         open_pair = ~(settled[a] & settled[b])
         a, b = a[open_pair], b[open_pair]
@@ -214,6 +219,28 @@ def tracklet_pairs(
     gap = tracklets.first_time[b] - tracklets.last_time[a]
     keep = coexist | (gap <= max_seconds)
     return a[keep].astype(np.int64), b[keep].astype(np.int64), coexist[keep]
+
+
+def _pairs_within(first_time: FloatArray, last_time: FloatArray, reach: float) -> tuple[IntArray, IntArray]:
+    """Index pairs ``a < b`` of intervals whose later start lies at most ``reach`` after the other's end.
+
+    Every pair of overlapping intervals is included (its later start lies before the other's end), and a little
+    more, so this is a superset of the pairs that ``tracklet_pairs`` keeps.
+    """
+    count = len(first_time)
+    order = np.argsort(first_time, kind="stable")
+    sorted_first = first_time[order]
+    position = np.arange(count)
+    # interval at sorted position p pairs with the later-starting ones at positions p+1 .. stop-1; the slack keeps
+    # pairs whose gap equals the reach (end + reach may round below a start that start - end reaches exactly)
+    limit = last_time[order] + reach
+    stop = np.searchsorted(sorted_first, limit + 1e-9 * np.maximum(1.0, np.abs(limit)), side="right")
+    stop = np.maximum(stop, position + 1)
+    partners = stop - position - 1
+    earlier = np.repeat(position, partners)
+    offsets = np.arange(int(partners.sum())) - np.repeat(np.cumsum(partners) - partners, partners)
+    x, y = order[earlier], order[earlier + 1 + offsets]
+    return np.minimum(x, y).astype(np.int64), np.maximum(x, y).astype(np.int64)
 
 
 def _extrapolated_ends(tracklets: Tracklets, a: IntArray, b: IntArray) -> tuple[FloatArray, FloatArray, FloatArray]:

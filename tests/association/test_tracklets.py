@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from association.costs import CostModel
@@ -235,6 +235,35 @@ def test_tracklet_pairs_leave_out_pairs_of_two_settled_tracklets() -> None:
     assert not coexist.any()
     a, _, _ = tracklet_pairs(t, max_seconds=10.0, settled=np.array([False, False, False]))
     assert len(a) == 3
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(0, 300), st.integers(0, 40)), min_size=0, max_size=25),
+    st.one_of(st.floats(0.0, 5.0), st.integers(0, 150).map(lambda frames: frames / FPS)),  # gaps land on the limit
+    st.lists(st.booleans(), min_size=25, max_size=25),
+)
+@example(spans=[(79, 1), (200, 4)], max_seconds=4.0, settled_flags=[False] * 25)  # 200/30 - 80/30 == 4.0 exactly
+def test_tracklet_pairs_match_every_pair_checked_one_by_one(spans, max_seconds, settled_flags) -> None:
+    """The sweep over start times finds exactly the pairs that checking all T^2 pairs finds."""
+    parts = [(np.arange(start, start + length + 1), person(np.arange(start, start + length + 1), 0, 0, 1))
+             for start, length in spans]  # fmt: skip
+    t = tracklets_of(parts) if parts else None
+    settled = np.array(settled_flags[: len(spans)])
+    for settled_or_none in (None, settled):
+        expected = []
+        for x in range(len(spans)):
+            for y in range(x + 1, len(spans)):
+                if settled_or_none is not None and settled_or_none[x] and settled_or_none[y]:
+                    continue
+                coexist = t.first_frame[x] <= t.last_frame[y] and t.first_frame[y] <= t.last_frame[x]
+                a, b = (y, x) if not coexist and t.first_frame[x] > t.last_frame[y] else (x, y)
+                if coexist or t.first_time[b] - t.last_time[a] <= max_seconds:
+                    expected.append((a, b, coexist))
+        if t is None:
+            continue
+        a, b, coexist = tracklet_pairs(t, max_seconds, settled_or_none)
+        assert sorted(zip(a.tolist(), b.tolist(), coexist.tolist())) == sorted(expected)
 
 
 def test_link_candidates_features_have_every_model_column() -> None:
