@@ -107,6 +107,27 @@ def occluded_fraction(frames: NDArray[np.int64], boxes_xyxy: FloatArray) -> Floa
     return cover
 
 
+def covered_fraction(
+    query_frames: NDArray[np.int64], query_boxes: FloatArray, frames: NDArray[np.int64], boxes_xyxy: FloatArray
+) -> FloatArray:  # fmt: skip
+    """(Q,): the largest fraction of each query box's area covered by one of the boxes of its frame.
+
+    Where a track's gap is spent behind someone, the path it is filled with is covered by that person's box;
+    where it is spent in the open, it is not. ``frames`` must be sorted; query frames in any order.
+    """
+    cover = np.zeros(len(query_frames))
+    if len(query_frames) == 0 or len(frames) == 0:
+        return cover
+    low = np.searchsorted(frames, query_frames, side="left")
+    count = np.searchsorted(frames, query_frames, side="right") - low
+    query = np.repeat(np.arange(len(query_frames)), count)
+    other = low[query] + np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    intersection = paired_intersection(query_boxes[query], boxes_xyxy[other])
+    area = np.maximum(box_areas(query_boxes), np.finfo(np.float64).tiny)
+    np.maximum.at(cover, query, intersection / area[query])
+    return cover
+
+
 def tracklet_pair_features(
     gap_seconds: FloatArray,
     forward_predicted: FloatArray,

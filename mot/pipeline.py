@@ -11,7 +11,8 @@ chunk), so no frame is decided blind to what follows it; a frame's identities ar
 ``online_latency_seconds`` (chunk plus look-ahead) after it arrives.
 
 A track is released when it closes (no detection for ``linking.lifted_seconds``): its bridged gaps up to
-``max_fill_seconds`` are filled by the ``gap_filler`` motion model (linear interpolation by default), and it is
+``max_fill_seconds`` (up to ``occluded_fill_seconds`` where the person was hidden behind others) are filled by the
+``gap_filler`` motion model (linear interpolation by default), and it is
 dropped when it has fewer than ``min_track_detections`` detections or a mean detection score below
 ``min_track_score`` (false tracks drive FP).
 """
@@ -28,7 +29,13 @@ from numpy.typing import NDArray
 from scipy.optimize import linear_sum_assignment
 
 from association.costs import CostModel, GapBucketLogistic, fit_gap_bucket_logistic
-from association.features import DETECTION_FEATURES, OCCLUSION_END_BOXES, TRACKLET_FEATURES, occluded_fraction
+from association.features import (
+    DETECTION_FEATURES,
+    OCCLUSION_END_BOXES,
+    TRACKLET_FEATURES,
+    covered_fraction,
+    occluded_fraction,
+)
 from association.graph import same_frame_pairs
 from association.tracklets import (
     DetectionGraphParams,
@@ -68,6 +75,12 @@ class TrackerConfig:
             a window would be decided with no evidence of what follows them.
         offline_chunk_seconds: chunk length in offline mode.
         max_fill_seconds: gaps inside a track up to this long are filled by ``gap_filler``.
+        occluded_fill_seconds: longer gaps, up to this long, are filled too where the person was hidden: the
+            straight path between the sightings around the gap is covered, on average over the gap's frames, by
+            at least ``occluded_fill_cover`` of its area by another detection of the same frame. Ground truth
+            keeps people behind others, so these boxes are usually right; a gap in the open more likely means
+            the person left, turned away or was a false detection. Values up to ``max_fill_seconds`` disable it.
+        occluded_fill_cover: that fraction, in [0, 1].
         gap_filler: the motion model (:func:`motion.get_motion_model` name) that fills those gaps from the track's
             observations on both sides: ``"linear"`` interpolates between the boxes before and after the gap (the
             MOT community's "linear interpolation"); ``"kalman"`` uses a constant-velocity RTS smoother over the
@@ -86,6 +99,8 @@ class TrackerConfig:
     online_lookahead_seconds: float = 1.0
     offline_chunk_seconds: float = 30.0
     max_fill_seconds: float = 0.5
+    occluded_fill_seconds: float = 2.0
+    occluded_fill_cover: float = 0.5
     gap_filler: str = "linear"
     smooth_seconds: float = 0.1
     min_track_detections: int = 18
@@ -96,6 +111,11 @@ class TrackerConfig:
         if not (self.online_latency_seconds > 0 and 0 <= self.online_lookahead_seconds < self.online_latency_seconds):
             raise ValueError(f"online_lookahead_seconds: expected 0 <= lookahead < online_latency_seconds "
                              f"({self.online_latency_seconds!r}), got {self.online_lookahead_seconds!r}")  # fmt: skip
+        if not (np.isfinite(self.occluded_fill_seconds) and self.occluded_fill_seconds >= 0):
+            raise ValueError(f"occluded_fill_seconds: expected a number of seconds >= 0, got "
+                             f"{self.occluded_fill_seconds!r}")  # fmt: skip
+        if not 0 <= self.occluded_fill_cover <= 1:  # also rejects NaN
+            raise ValueError(f"occluded_fill_cover: expected a fraction in [0, 1], got {self.occluded_fill_cover!r}")
         if self.gap_filler not in available_motion_models():
             raise ValueError(f"gap_filler: unknown motion model {self.gap_filler!r}; expected one of "
                              f"{available_motion_models()}")  # fmt: skip
@@ -198,22 +218,28 @@ class _OpenTrack:
     last parts without touching the whole history (the hot path runs once per chunk for every open track).
     """
 
-    __slots__ = ("frames", "boxes", "scores", "last_frame", "count", "score_sum", "recent_occlusion")
+    __slots__ = ("frames", "boxes", "scores", "hidden_gaps", "last_frame", "count", "score_sum", "recent_occlusion")
 
     def __init__(self) -> None:
         self.frames: list[IntArray] = []
         self.boxes: list[FloatArray] = []
         self.scores: list[FloatArray] = []
+        #: per row: the gap before it (if any) was spent hidden behind others (see ``occluded_fill_seconds``)
+        self.hidden_gaps: list[NDArray[np.bool_]] = []
         self.last_frame = -1
         self.count = 0
         self.score_sum = 0.0
         #: ``occluded_fraction`` of the last ``OCCLUSION_END_BOXES`` rows (measured when their frames were whole).
         self.recent_occlusion = np.zeros(0)
 
-    def add(self, frames: IntArray, boxes: FloatArray, scores: FloatArray, occlusion: FloatArray) -> None:
+    def add(
+        self, frames: IntArray, boxes: FloatArray, scores: FloatArray, occlusion: FloatArray,
+        hidden_gaps: NDArray[np.bool_],
+    ) -> None:  # fmt: skip
         self.frames.append(frames)
         self.boxes.append(boxes)
         self.scores.append(scores)
+        self.hidden_gaps.append(hidden_gaps)
         self.last_frame = int(frames[-1])
         self.count += len(frames)
         self.score_sum += float(scores.sum())
@@ -228,8 +254,9 @@ class _OpenTrack:
         keep = frames >= self.last_frame - window_frames
         return frames[keep], np.concatenate(self.boxes[first:])[keep], np.concatenate(self.scores[first:])[keep]
 
-    def arrays(self) -> tuple[IntArray, FloatArray, FloatArray]:
-        return np.concatenate(self.frames), np.concatenate(self.boxes), np.concatenate(self.scores)
+    def arrays(self) -> tuple[IntArray, FloatArray, FloatArray, NDArray[np.bool_]]:
+        return (np.concatenate(self.frames), np.concatenate(self.boxes), np.concatenate(self.scores),
+                np.concatenate(self.hidden_gaps))  # fmt: skip
 
 
 @dataclass
@@ -278,10 +305,12 @@ GAP_CONTEXT_SECONDS = 1.0
 
 
 def interpolate_track(
-    frames: IntArray, boxes: FloatArray, scores: FloatArray, max_gap_frames: int,
+    frames: IntArray, boxes: FloatArray, scores: FloatArray, max_gap_frames: int | IntArray,
     motion_model: MotionModel | None = None, frame_rate: float = 1.0,
 ) -> tuple[IntArray, FloatArray, FloatArray]:  # fmt: skip
     """Fill gaps of up to ``max_gap_frames`` missing frames (frames sorted, unique).
+
+    ``max_gap_frames`` is one limit for every gap, or (N-1,) limits, one per pair of consecutive rows.
 
     Filled rows get the lower score of the two rows around their gap. Without ``motion_model`` (or with the
     ``"linear"`` one) the boxes are linear between those two rows, vectorised over all gaps; any other model's
@@ -344,6 +373,8 @@ class LiftedMulticutTracker:
         self._open: dict[int, _OpenTrack] = {}
         self._next_id = 1
         empty = np.zeros(0, dtype=np.int64)
+        # Decided detections of the last ``occluded_fill_seconds``: the frames a gap that closes now can span.
+        self._recent_frames, self._recent_boxes = empty, np.zeros((0, 4))
         #: Final ids given to the decided detections of the last processed chunk (before post-processing).
         self.last_assignment = TrackRows(empty, empty, np.zeros((0, 4)), np.zeros(0))
         #: The last chunk's look-ahead detections with the ids they would get now (0: none yet); not final.
@@ -454,16 +485,58 @@ class LiftedMulticutTracker:
             frames, boxes, scores, occlusion = frames[decided], boxes[decided], scores[decided], occlusion[decided]
             detection_ids = detection_ids[decided]
             self.last_assignment = TrackRows(frames, detection_ids, boxes, scores)
+            hidden_gaps = self._hidden_gaps(frames, boxes, detection_ids, chunk_first)
             order = np.argsort(detection_ids, kind="stable")
             ids_sorted = detection_ids[order]
             bounds = np.flatnonzero(np.r_[True, ids_sorted[1:] != ids_sorted[:-1], True]) if len(order) else []
             for start, stop in zip(bounds[:-1], bounds[1:]):  # one iteration per track, not per detection
                 rows = order[start:stop]
-                self._open.setdefault(int(ids_sorted[start]), _OpenTrack()).add(frames[rows], boxes[rows], scores[rows],
-                                                                               occlusion[rows])  # fmt: skip
+                self._open.setdefault(int(ids_sorted[start]), _OpenTrack()).add(
+                    frames[rows], boxes[rows], scores[rows], occlusion[rows], hidden_gaps[rows]
+                )  # fmt: skip
         reach = int(np.ceil(config.linking.lifted_seconds * self.frame_rate))
         closing = [i for i, t in self._open.items() if t.last_frame < chunk_end - reach]
         return self._release(closing)
+
+    def _hidden_gaps(
+        self, frames: IntArray, boxes: FloatArray, detection_ids: IntArray, chunk_first: int
+    ) -> NDArray[np.bool_]:  # fmt: skip
+        """(n,) per decided row: the gap before it in its track is long and was spent behind others.
+
+        Decided when the gap closes (its row arrives), from the detections of the gap's frames, so only the last
+        ``occluded_fill_seconds`` of detections are kept, whatever the tracks' lengths.
+        """
+        short = int(round(self.config.max_fill_seconds * self.frame_rate))
+        long = int(round(self.config.occluded_fill_seconds * self.frame_rate))
+        keep = self._recent_frames >= chunk_first - long - 1
+        self._recent_frames = np.concatenate([self._recent_frames[keep], frames])  # chunks arrive in frame order
+        self._recent_boxes = np.concatenate([self._recent_boxes[keep], boxes])
+        hidden = np.zeros(len(frames), dtype=bool)
+        if long <= short or len(frames) == 0:
+            return hidden
+        order = np.lexsort((frames, detection_ids))
+        ids, track_frames, track_boxes = detection_ids[order], frames[order], boxes[order]
+        previous_frame = np.r_[-1, track_frames[:-1]]
+        previous_box = np.concatenate([np.zeros((1, 4)), track_boxes[:-1]])
+        for row in np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]):  # a track's first row here: its open past
+            track = self._open.get(int(ids[row]))
+            previous_frame[row] = track.last_frame if track is not None else -1
+            if track is not None:
+                previous_box[row] = track.boxes[-1][-1]
+        missing = track_frames - previous_frame - 1
+        gap = np.flatnonzero((previous_frame >= 0) & (missing > short) & (missing <= long))
+        if len(gap) == 0:
+            return hidden
+        # the straight path through each gap, one box per missing frame
+        count = missing[gap]
+        owner = np.repeat(np.arange(len(gap)), count)
+        step = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count) + 1
+        fraction = (step / (count[owner] + 1))[:, None]
+        path = previous_box[gap][owner] * (1 - fraction) + track_boxes[gap][owner] * fraction
+        cover = covered_fraction(previous_frame[gap][owner] + step, path, self._recent_frames, self._recent_boxes)
+        mean_cover = np.bincount(owner, cover, minlength=len(gap)) / count
+        hidden[order[gap]] = mean_cover >= self.config.occluded_fill_cover
+        return hidden
 
     def flush(self) -> list[TrackRows]:
         """Close and release every open track (end of stream)."""
@@ -472,11 +545,14 @@ class LiftedMulticutTracker:
     def _release(self, track_ids: list[int]) -> list[TrackRows]:
         released = []
         max_gap = int(round(self.config.max_fill_seconds * self.frame_rate))
+        hidden_max_gap = max(max_gap, int(round(self.config.occluded_fill_seconds * self.frame_rate)))
         for track_id in track_ids:
-            frames, boxes, scores = self._open.pop(track_id).arrays()
+            frames, boxes, scores, hidden_gaps = self._open.pop(track_id).arrays()
             if len(frames) < self.config.min_track_detections or scores.mean() < self.config.min_track_score:
                 continue
-            frames, boxes, scores = interpolate_track(frames, boxes, scores, max_gap, self.gap_filler, self.frame_rate)
+            gap_limits = np.where(hidden_gaps[1:], hidden_max_gap, max_gap)
+            frames, boxes, scores = interpolate_track(frames, boxes, scores, gap_limits, self.gap_filler,
+                                                      self.frame_rate)  # fmt: skip
             boxes = smooth_track(frames, boxes, int(round(self.config.smooth_seconds * self.frame_rate)))
             released.append(TrackRows(frames, np.full(len(frames), track_id, dtype=np.int64), boxes, scores))
         return released

@@ -23,6 +23,7 @@ from association.features import (
     DISTANCE_FLOOR,
     JOINT_RESIDUAL_FLOOR,
     TRACKLET_FEATURES,
+    covered_fraction,
     detection_pair_features,
     occluded_fraction,
     tracklet_pair_features,
@@ -168,6 +169,40 @@ def test_occluded_fraction_is_a_fraction_and_ignores_row_order(seed: int, count:
         area = (boxes[row, 2] - boxes[row, 0]) * (boxes[row, 3] - boxes[row, 1])
         expected = (width * height / area).max() if len(others) else 0.0
         assert cover[row] == pytest.approx(expected)
+
+
+# --- covered_fraction --------------------------------------------------------------------------------------------
+
+
+def test_covered_fraction_counts_only_boxes_of_the_query_frame() -> None:
+    frames = np.array([0, 0, 2])
+    boxes = np.array([[0.0, 0, 10, 20], [5.0, 0, 25, 20], [0.0, 0, 10, 20]])
+    query_frames = np.array([0, 1, 2, 0])
+    query = np.array([[0.0, 0, 10, 20], [0.0, 0, 10, 20], [5.0, 0, 15, 20], [100.0, 0, 110, 20]])
+    # frame 0: the first box covers all of it; frame 1: no boxes; frame 2: half; far away: nothing
+    np.testing.assert_allclose(covered_fraction(query_frames, query, frames, boxes), [1.0, 0.0, 0.5, 0.0])
+    assert covered_fraction(np.zeros(0, np.int64), np.zeros((0, 4)), frames, boxes).shape == (0,)
+    np.testing.assert_array_equal(covered_fraction(query_frames, query, np.zeros(0, np.int64), np.zeros((0, 4))), 0)
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), count=st.integers(0, 20), queries=st.integers(1, 10))
+def test_covered_fraction_is_the_largest_cover_by_one_box_of_the_frame(seed: int, count: int, queries: int) -> None:
+    rng = np.random.default_rng(seed)
+    frames = np.sort(rng.integers(0, 4, size=count))
+    corners = rng.uniform(0, 100, size=(count, 2))
+    boxes = np.column_stack([corners, corners + rng.uniform(0.5, 40, size=(count, 2))])
+    query_frames = rng.integers(0, 5, size=queries)
+    query_corners = rng.uniform(0, 100, size=(queries, 2))
+    query = np.column_stack([query_corners, query_corners + rng.uniform(0.5, 40, size=(queries, 2))])
+    expected = np.zeros(queries)
+    for q in range(queries):
+        for k in np.flatnonzero(frames == query_frames[q]):
+            width = min(query[q, 2], boxes[k, 2]) - max(query[q, 0], boxes[k, 0])
+            height = min(query[q, 3], boxes[k, 3]) - max(query[q, 1], boxes[k, 1])
+            area = (query[q, 2] - query[q, 0]) * (query[q, 3] - query[q, 1])
+            expected[q] = max(expected[q], max(width, 0) * max(height, 0) / area)
+    np.testing.assert_allclose(covered_fraction(query_frames, query, frames, boxes), expected, atol=1e-12)
 
 
 # --- GapBucketLogistic -------------------------------------------------------------------------------------------

@@ -565,6 +565,69 @@ def test_track_sequence_fills_missed_frames_inside_tracks() -> None:
     assert counts.sum() > 0.97 * truth.shape[0] * truth.shape[1] > len(dets)
 
 
+def test_interpolate_track_takes_one_limit_per_gap() -> None:
+    frames = np.array([0, 3, 6, 9])
+    boxes = np.tile([0.0, 0, 10, 20], (4, 1))
+    f, _, _ = interpolate_track(frames, boxes, np.ones(4), max_gap_frames=np.array([2, 1, 5]))
+    assert f.tolist() == [0, 1, 2, 3, 6, 7, 8, 9]  # only the first and the last gap fit their limits
+
+
+def _walk_behind(standing: bool, gap: range = range(45, 66)) -> tuple[DetectionTable, SequenceInfo]:
+    """A walker missed for 21 frames (0.7 s): behind a standing person, or (``standing=False``) in the open."""
+    f = np.arange(120)
+    seen = np.setdiff1d(f, gap)
+    frames, boxes = [seen], [person(seen, 100, 300, 3.0)]  # during the gap the walker's centre goes from x 235 to 295
+    if standing:
+        frames.append(f)
+        boxes.append(person(f, 270, 310, 0.0))
+    frames, boxes = np.concatenate(frames), np.concatenate(boxes)
+    order = np.argsort(frames, kind="stable")
+    return DetectionTable(frames[order], boxes[order], np.full(len(frames), 0.9), 120), info_for(120)
+
+
+@pytest.mark.parametrize("online", [False, True], ids=["offline", "online"])
+def test_a_long_gap_is_filled_only_where_the_person_was_hidden_behind_someone(online: bool) -> None:
+    config = TrackerConfig()
+    assert config.max_fill_seconds * FPS < 21 <= config.occluded_fill_seconds * FPS
+    for standing in (True, False):
+        dets, info = _walk_behind(standing)
+        tracks = track_sequence(dets, info, config, online=online)
+        walker = tracks.track_ids[(tracks.frames == 0) & (tracks.boxes_xyxy[:, 2] < 200)]
+        assert len(walker) == 1 and len(tracks.unique_ids) == 1 + standing  # the walk is one track either way
+        walker_frames = tracks.frames[tracks.track_ids == walker[0]]
+        assert walker_frames.min() == 0 and walker_frames.max() == 119
+        assert len(walker_frames) == (120 if standing else 99)  # filled behind the standing person only
+    dets, info = _walk_behind(True)
+    off = TrackerConfig(occluded_fill_seconds=0.0)
+    tracks = track_sequence(dets, info, off, online=online)
+    assert len(tracks) == 99 + 120  # disabled: the 0.7 s gap stays open
+
+
+@pytest.mark.parametrize(
+    ("settings_", "match"),
+    [
+        ({"occluded_fill_seconds": -1.0}, "occluded_fill_seconds: expected a number of seconds >= 0"),
+        ({"occluded_fill_seconds": float("nan")}, "occluded_fill_seconds"),
+        ({"occluded_fill_cover": 1.5}, r"occluded_fill_cover: expected a fraction in \[0, 1\], got 1.5"),
+        ({"occluded_fill_cover": float("nan")}, "occluded_fill_cover"),
+    ],
+)
+def test_occluded_fill_settings_are_validated(settings_: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        TrackerConfig.from_dict(settings_)
+
+
+def test_detections_kept_for_gap_filling_span_only_the_longest_fillable_gap() -> None:
+    """Memory stays flat: the tracker keeps only the detections a closing gap can span."""
+    dets, info = _walk_behind(True)
+    tracker = LiftedMulticutTracker(FPS)
+    longest = int(round(tracker.config.occluded_fill_seconds * FPS))
+    for frames, boxes, scores, chunk_end in iter_chunks(dets, 10):
+        tracker.process_chunk(frames, boxes, scores, chunk_end)
+        kept = tracker._recent_frames
+        assert kept.min() >= frames[0] - longest - 1 and kept.max() == frames[-1]
+
+
 def test_track_sequence_drops_short_tracks() -> None:
     f = np.arange(5)
     dets = DetectionTable(f, person(f, 100, 100, 2.0), np.full(5, 0.9), 30)
