@@ -119,6 +119,8 @@ def _add_track(subparsers) -> None:
         "  mot track data/MOT17/train --out res/ --config tuned.json    (JSON like {\"min_score\": 0.3})\n"
         "  mot track cam1/ --out res/ --config still.json    (no camera pass: {\"detection\": "
         "{\"camera_window_seconds\": 0}})\n"
+        "  mot track ETH/ --out res/ --config visible.json    (gt of visible people only: no filling behind others,\n"
+        "                                                     {\"occluded_fill_seconds\": 0})\n"
         "  mot track street.mp4 --detector yolo --out res/ --render tracked.mp4\n",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
