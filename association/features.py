@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from association.graph import same_frame_pairs
+from association.graph import expand_ranges, same_frame_pairs
 from mot.boxes import box_areas, box_centers, paired_intersection, paired_iou
 
 FloatArray = NDArray[np.float64]
@@ -118,10 +118,8 @@ def covered_fraction(
     cover = np.zeros(len(query_frames))
     if len(query_frames) == 0 or len(frames) == 0:
         return cover
-    low = np.searchsorted(frames, query_frames, side="left")
-    count = np.searchsorted(frames, query_frames, side="right") - low
-    query = np.repeat(np.arange(len(query_frames)), count)
-    other = low[query] + np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count)
+    query, other = expand_ranges(np.searchsorted(frames, query_frames, side="left"),
+                                 np.searchsorted(frames, query_frames, side="right"))  # fmt: skip
     intersection = paired_intersection(query_boxes[query], boxes_xyxy[other])
     area = np.maximum(box_areas(query_boxes), np.finfo(np.float64).tiny)
     np.maximum.at(cover, query, intersection / area[query])

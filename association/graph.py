@@ -19,6 +19,22 @@ def _frame_starts(frames: IntArray, num_frames: int) -> IntArray:
     return np.searchsorted(frames, np.arange(num_frames + 1)).astype(np.int64)
 
 
+def expand_ranges(low: IntArray, high: IntArray) -> tuple[IntArray, IntArray]:
+    """Every index of the ranges ``[low[k], high[k])``, with the range ``k`` it comes from (empty ranges give none).
+
+    The vectorised form of ``for k: for index in range(low[k], high[k])``, used wherever each row pairs with a
+    run of other rows (a frame's boxes, later-starting tracklets, the frames of a gap).
+
+    Returns:
+        ``(owner, index)``: two (sum of range lengths,) int64 arrays, in range order, increasing within a range.
+    """
+    low = np.asarray(low, dtype=np.int64)
+    counts = np.clip(np.asarray(high, dtype=np.int64) - low, 0, None)
+    owner = np.repeat(np.arange(len(low), dtype=np.int64), counts)
+    within = np.arange(int(counts.sum()), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
+    return owner, low[owner] + within
+
+
 def pairs_at_frame_offset(frames: IntArray, offset: int) -> tuple[IntArray, IntArray]:
     """All ``(i, j)`` with ``frames[j] - frames[i] == offset`` (``offset >= 0``; for 0, only ``i < j``).
 
@@ -43,12 +59,7 @@ def pairs_at_frame_offset(frames: IntArray, offset: int) -> tuple[IntArray, IntA
     lo, hi = starts[target], starts[target + 1]
     if offset == 0:
         lo = np.arange(len(frames)) + 1  # only later rows of the same frame
-    counts = np.clip(hi - lo, 0, None)
-    i = np.repeat(np.arange(len(frames), dtype=np.int64), counts)
-    # position of each pair within its row's block: 0..count-1
-    within = np.arange(counts.sum(), dtype=np.int64) - np.repeat(np.cumsum(counts) - counts, counts)
-    j = np.repeat(lo, counts) + within
-    return i, j
+    return expand_ranges(lo, hi)
 
 
 def temporal_candidate_pairs(

@@ -22,7 +22,7 @@ from association.features import (
     log_center_distance,
     tracklet_pair_features,
 )
-from association.graph import group_rank, same_frame_pairs, temporal_candidate_pairs
+from association.graph import expand_ranges, group_rank, same_frame_pairs, temporal_candidate_pairs
 from association.solvers import solve_lifted_multicut
 from motion.camera import estimate_camera_path
 from motion.linear import end_window_moments, extrapolate_track_ends, fit_end_velocities, joint_line_residuals
@@ -235,11 +235,8 @@ def _pairs_within(first_time: FloatArray, last_time: FloatArray, reach: float) -
     # pairs whose gap equals the reach (end + reach may round below a start that start - end reaches exactly)
     limit = last_time[order] + reach
     stop = np.searchsorted(sorted_first, limit + 1e-9 * np.maximum(1.0, np.abs(limit)), side="right")
-    stop = np.maximum(stop, position + 1)
-    partners = stop - position - 1
-    earlier = np.repeat(position, partners)
-    offsets = np.arange(int(partners.sum())) - np.repeat(np.cumsum(partners) - partners, partners)
-    x, y = order[earlier], order[earlier + 1 + offsets]
+    earlier, later = expand_ranges(position + 1, stop)
+    x, y = order[earlier], order[later]
     return np.minimum(x, y).astype(np.int64), np.maximum(x, y).astype(np.int64)
 
 

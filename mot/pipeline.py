@@ -36,7 +36,7 @@ from association.features import (
     covered_fraction,
     occluded_fraction,
 )
-from association.graph import same_frame_pairs
+from association.graph import expand_ranges, same_frame_pairs
 from association.tracklets import (
     DetectionGraphParams,
     LinkingParams,
@@ -322,18 +322,25 @@ def interpolate_track(
     if not fill.any():
         return frames, boxes, scores
     starts = np.flatnonzero(fill)
-    missing = steps[starts] - 1
-    segment = np.repeat(starts, missing)
-    offset = np.arange(missing.sum()) - np.repeat(np.cumsum(missing) - missing, missing) + 1
+    gap, new_frames = expand_ranges(frames[starts] + 1, frames[starts + 1])
+    segment = starts[gap]
     if motion_model is None or isinstance(motion_model, ConstantVelocity):
-        fraction = (offset / steps[segment])[:, None]
-        new_boxes = boxes[segment] * (1 - fraction) + boxes[segment + 1] * fraction
+        new_boxes = _straight_path(frames[segment], boxes[segment], frames[segment + 1], boxes[segment + 1],
+                                   new_frames)  # fmt: skip
     else:
-        new_boxes = _model_filled_boxes(frames, boxes, starts, missing, motion_model, frame_rate)
+        new_boxes = _model_filled_boxes(frames, boxes, starts, steps[starts] - 1, motion_model, frame_rate)
     new_scores = np.minimum(scores[segment], scores[segment + 1])
-    all_frames = np.concatenate([frames, frames[segment] + offset])
+    all_frames = np.concatenate([frames, new_frames])
     order = np.argsort(all_frames, kind="stable")
     return (all_frames[order], np.concatenate([boxes, new_boxes])[order], np.concatenate([scores, new_scores])[order])
+
+
+def _straight_path(
+    frame_before: IntArray, box_before: FloatArray, frame_after: IntArray, box_after: FloatArray, frames: IntArray
+) -> FloatArray:  # fmt: skip
+    """Boxes at ``frames`` on the straight line from ``box_before`` to ``box_after`` (all arrays row-aligned)."""
+    fraction = ((frames - frame_before) / (frame_after - frame_before))[:, None]
+    return box_before * (1 - fraction) + box_after * fraction
 
 
 def _model_filled_boxes(
@@ -366,6 +373,10 @@ class LiftedMulticutTracker:
         self.config = config or TrackerConfig()
         self.cost_model = cost_model or CostModel.load()
         self.gap_filler = get_motion_model(self.config.gap_filler)
+        #: Longest gaps filled, in missing frames: any gap, and a gap spent behind others (0: not filled longer).
+        self._max_fill_frames = int(round(self.config.max_fill_seconds * self.frame_rate))
+        hidden = int(round(self.config.occluded_fill_seconds * self.frame_rate))
+        self._max_hidden_fill_frames = hidden if hidden > self._max_fill_frames else 0
         self.reset()
 
     def reset(self) -> None:
@@ -485,9 +496,10 @@ class LiftedMulticutTracker:
             frames, boxes, scores, occlusion = frames[decided], boxes[decided], scores[decided], occlusion[decided]
             detection_ids = detection_ids[decided]
             self.last_assignment = TrackRows(frames, detection_ids, boxes, scores)
-            hidden_gaps = self._hidden_gaps(frames, boxes, detection_ids, chunk_first)
-            order = np.argsort(detection_ids, kind="stable")
+            order = np.argsort(detection_ids, kind="stable")  # frames are sorted: by track, then frame
             ids_sorted = detection_ids[order]
+            self._remember_detections(frames, boxes, chunk_first)
+            hidden_gaps = self._hidden_gaps(frames, boxes, order, ids_sorted)
             bounds = np.flatnonzero(np.r_[True, ids_sorted[1:] != ids_sorted[:-1], True]) if len(order) else []
             for start, stop in zip(bounds[:-1], bounds[1:]):  # one iteration per track, not per detection
                 rows = order[start:stop]
@@ -498,24 +510,27 @@ class LiftedMulticutTracker:
         closing = [i for i, t in self._open.items() if t.last_frame < chunk_end - reach]
         return self._release(closing)
 
+    def _remember_detections(self, frames: IntArray, boxes: FloatArray, chunk_first: int) -> None:
+        """Keep the decided detections that a gap closing in this chunk or later can span (nothing when the
+        longer fill is off), so memory does not grow with the tracks' lengths."""
+        if not self._max_hidden_fill_frames:
+            return
+        keep = self._recent_frames >= chunk_first - self._max_hidden_fill_frames - 1
+        self._recent_frames = np.concatenate([self._recent_frames[keep], frames])  # chunks arrive in frame order
+        self._recent_boxes = np.concatenate([self._recent_boxes[keep], boxes])
+
     def _hidden_gaps(
-        self, frames: IntArray, boxes: FloatArray, detection_ids: IntArray, chunk_first: int
+        self, frames: IntArray, boxes: FloatArray, order: IntArray, ids: IntArray
     ) -> NDArray[np.bool_]:  # fmt: skip
         """(n,) per decided row: the gap before it in its track is long and was spent behind others.
 
-        Decided when the gap closes (its row arrives), from the detections of the gap's frames, so only the last
-        ``occluded_fill_seconds`` of detections are kept, whatever the tracks' lengths.
+        Decided when the gap closes (its row arrives), from the remembered detections of the gap's frames.
+        ``order`` sorts the rows by track, then frame; ``ids`` are their track ids in that order.
         """
-        short = int(round(self.config.max_fill_seconds * self.frame_rate))
-        long = int(round(self.config.occluded_fill_seconds * self.frame_rate))
-        keep = self._recent_frames >= chunk_first - long - 1
-        self._recent_frames = np.concatenate([self._recent_frames[keep], frames])  # chunks arrive in frame order
-        self._recent_boxes = np.concatenate([self._recent_boxes[keep], boxes])
         hidden = np.zeros(len(frames), dtype=bool)
-        if long <= short or len(frames) == 0:
+        if not self._max_hidden_fill_frames or len(frames) == 0:
             return hidden
-        order = np.lexsort((frames, detection_ids))
-        ids, track_frames, track_boxes = detection_ids[order], frames[order], boxes[order]
+        track_frames, track_boxes = frames[order], boxes[order]
         previous_frame = np.r_[-1, track_frames[:-1]]
         previous_box = np.concatenate([np.zeros((1, 4)), track_boxes[:-1]])
         for row in np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]):  # a track's first row here: its open past
@@ -524,17 +539,15 @@ class LiftedMulticutTracker:
             if track is not None:
                 previous_box[row] = track.boxes[-1][-1]
         missing = track_frames - previous_frame - 1
-        gap = np.flatnonzero((previous_frame >= 0) & (missing > short) & (missing <= long))
+        gap = np.flatnonzero((previous_frame >= 0) & (missing > self._max_fill_frames)
+                             & (missing <= self._max_hidden_fill_frames))  # fmt: skip
         if len(gap) == 0:
             return hidden
-        # the straight path through each gap, one box per missing frame
-        count = missing[gap]
-        owner = np.repeat(np.arange(len(gap)), count)
-        step = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count) + 1
-        fraction = (step / (count[owner] + 1))[:, None]
-        path = previous_box[gap][owner] * (1 - fraction) + track_boxes[gap][owner] * fraction
-        cover = covered_fraction(previous_frame[gap][owner] + step, path, self._recent_frames, self._recent_boxes)
-        mean_cover = np.bincount(owner, cover, minlength=len(gap)) / count
+        owner, path_frames = expand_ranges(previous_frame[gap] + 1, track_frames[gap])  # each gap's missing frames
+        at = gap[owner]
+        path = _straight_path(previous_frame[at], previous_box[at], track_frames[at], track_boxes[at], path_frames)
+        cover = covered_fraction(path_frames, path, self._recent_frames, self._recent_boxes)
+        mean_cover = np.bincount(owner, cover, minlength=len(gap)) / missing[gap]
         hidden[order[gap]] = mean_cover >= self.config.occluded_fill_cover
         return hidden
 
@@ -544,13 +557,11 @@ class LiftedMulticutTracker:
 
     def _release(self, track_ids: list[int]) -> list[TrackRows]:
         released = []
-        max_gap = int(round(self.config.max_fill_seconds * self.frame_rate))
-        hidden_max_gap = max(max_gap, int(round(self.config.occluded_fill_seconds * self.frame_rate)))
         for track_id in track_ids:
             frames, boxes, scores, hidden_gaps = self._open.pop(track_id).arrays()
             if len(frames) < self.config.min_track_detections or scores.mean() < self.config.min_track_score:
                 continue
-            gap_limits = np.where(hidden_gaps[1:], hidden_max_gap, max_gap)
+            gap_limits = np.where(hidden_gaps[1:], self._max_hidden_fill_frames, self._max_fill_frames)
             frames, boxes, scores = interpolate_track(frames, boxes, scores, gap_limits, self.gap_filler,
                                                       self.frame_rate)  # fmt: skip
             boxes = smooth_track(frames, boxes, int(round(self.config.smooth_seconds * self.frame_rate)))

@@ -7,7 +7,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from association.graph import group_rank, pairs_at_frame_offset, same_frame_pairs, temporal_candidate_pairs
+from association.graph import (
+    expand_ranges,
+    group_rank,
+    pairs_at_frame_offset,
+    same_frame_pairs,
+    temporal_candidate_pairs,
+)
 
 # Sorted 0-based frame arrays, sometimes starting above 0, with repeated frames and holes.
 sorted_frames = st.lists(st.integers(0, 12), max_size=40).map(lambda v: np.array(sorted(v), dtype=np.int64))
@@ -220,3 +226,17 @@ def test_group_rank_matches_brute_force(keys: list[int]) -> None:
     for index, key in enumerate(keys):
         expected.append(expected[-1] + 1 if index and keys[index - 1] == key else 0)
     assert group_rank(np.array(keys, dtype=np.int64)).tolist() == expected
+
+
+# --- expand_ranges -------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(-5, 20), st.integers(-5, 20)), max_size=12))
+def test_expand_ranges_lists_every_index_of_every_range_in_order(ranges) -> None:
+    low = np.array([lo for lo, _ in ranges], dtype=np.int64)
+    high = np.array([hi for _, hi in ranges], dtype=np.int64)
+    owner, index = expand_ranges(low, high)
+    expected = [(k, i) for k, (lo, hi) in enumerate(ranges) for i in range(lo, hi)]  # empty when hi <= lo
+    assert list(zip(owner.tolist(), index.tolist())) == expected
+    assert owner.dtype == np.int64 and index.dtype == np.int64
