@@ -661,7 +661,7 @@ def match_to_ground_truth(detections: DetectionTable, ground_truth: GroundTruth,
     return matched
 
 
-def _evaluated_ground_truth(sequence: MOTSequence) -> GroundTruth:
+def evaluated_ground_truth(sequence: MOTSequence) -> GroundTruth:
     gt = sequence.ground_truth()
     has_classes = bool((gt.class_ids >= 0).any())
     return gt.evaluated(pedestrians_only=has_classes)
@@ -695,7 +695,7 @@ def fit_cost_model(sequences: list[MOTSequence], config: TrackerConfig | None = 
     det_x, det_y, samples = [], [], []
     for sequence in sequences:
         detections = filter_detections(sequence.detections(), config.min_score, config.nms_iou)
-        person = match_to_ground_truth(detections, _evaluated_ground_truth(sequence))
+        person = match_to_ground_truth(detections, evaluated_ground_truth(sequence))
         times = detections.frames / sequence.info.frame_rate
         i, j, features = detection_edges(detections.frames, times, detections.boxes_xyxy, detections.scores,
                                          sequence.info.frame_rate, config.detection)  # fmt: skip
@@ -714,7 +714,7 @@ def fit_cost_model(sequences: list[MOTSequence], config: TrackerConfig | None = 
                                         count, config.linking.velocity_window_seconds,
                                         config.linking.joint_window_seconds,
                                         occluded_fraction(detections.frames, detections.boxes_xyxy))  # fmt: skip
-        majority = _majority_person(labels, person, count)
+        majority = majority_person(labels, person, count)
         a, b, features, _, _ = link_candidates(tracklets, config.linking)
         # A person's tracklet linked to a false one is a wrong link too (it grows a track with false boxes);
         # links between two false tracklets are left out.
@@ -736,7 +736,7 @@ def fit_cost_model(sequences: list[MOTSequence], config: TrackerConfig | None = 
     return CostModel(detection_model, tracklet_model, card)
 
 
-def _majority_person(labels: IntArray, person: IntArray, count: int) -> IntArray:
+def majority_person(labels: IntArray, person: IntArray, count: int) -> IntArray:
     """Majority matched person of each tracklet, -1 when fewer than half of its boxes match that person."""
     matched = person >= 0
     result = np.full(count, -1, dtype=np.int64)
