@@ -22,12 +22,21 @@ IntArray = NDArray[np.int64]
 
 def track_persons(tracks: Tracks, ground_truth: GroundTruth, threshold: float = 0.5) -> tuple[IntArray, IntArray]:
     """``(ids, person)``: each track id (sorted) and its majority ground-truth person, -1 for none."""
+    ids, _, person = _rows_and_persons(tracks, ground_truth, threshold)
+    return ids, person
+
+
+def _rows_and_persons(
+    tracks: Tracks, ground_truth: GroundTruth, threshold: float = 0.5
+) -> tuple[IntArray, IntArray, IntArray]:  # fmt: skip
+    """``(ids, rows_track, person)``: sorted track ids, each row's index into them, each track's person."""
     ids, rows_track = np.unique(tracks.track_ids, return_inverse=True)
+    ids, rows_track = ids.astype(np.int64), rows_track.ravel().astype(np.int64)
     if len(tracks) == 0:
-        return ids.astype(np.int64), np.zeros(0, dtype=np.int64)
+        return ids, rows_track, np.zeros(0, dtype=np.int64)
     boxes = DetectionTable(tracks.frames, tracks.boxes_xyxy, tracks.scores, tracks.num_frames)  # same row order
     person = match_to_ground_truth(boxes, ground_truth, threshold)
-    return ids.astype(np.int64), majority_person(rows_track.ravel(), person, len(ids))
+    return ids, rows_track, majority_person(rows_track, person, len(ids))
 
 
 def oracle_stitch(tracks: Tracks, ground_truth: GroundTruth, frame_rate: float, max_gap_seconds: float) -> Tracks:
@@ -42,10 +51,9 @@ def oracle_stitch(tracks: Tracks, ground_truth: GroundTruth, frame_rate: float, 
         raise ValueError(f"max_gap_seconds: expected a number of seconds >= 0, got {max_gap_seconds!r}")
     if not frame_rate > 0:
         raise ValueError(f"frame_rate: expected frames per second > 0, got {frame_rate!r}")
-    ids, person = track_persons(tracks, ground_truth)
+    ids, rows_track, person = _rows_and_persons(tracks, ground_truth)
     if len(ids) == 0:
         return tracks
-    rows_track = np.searchsorted(ids, tracks.track_ids)
     first = np.full(len(ids), np.iinfo(np.int64).max)
     last = np.full(len(ids), -1)
     np.minimum.at(first, rows_track, tracks.frames)
@@ -67,8 +75,8 @@ def oracle_stitch(tracks: Tracks, ground_truth: GroundTruth, frame_rate: float, 
 
 def oracle_drop_false_tracks(tracks: Tracks, ground_truth: GroundTruth) -> Tracks:
     """Drop every track that is not mostly one person (perfect track-level confidence; per-box errors remain)."""
-    ids, person = track_persons(tracks, ground_truth)
+    ids, rows_track, person = _rows_and_persons(tracks, ground_truth)
     if len(ids) == 0:
         return tracks
-    keep = (person >= 0)[np.searchsorted(ids, tracks.track_ids)]
+    keep = (person >= 0)[rows_track]
     return tracks.select(np.flatnonzero(keep))

@@ -662,6 +662,7 @@ def match_to_ground_truth(detections: DetectionTable, ground_truth: GroundTruth,
 
 
 def evaluated_ground_truth(sequence: MOTSequence) -> GroundTruth:
+    """The sequence's gt rows that the evaluation scores (pedestrians only where the file has classes)."""
     gt = sequence.ground_truth()
     has_classes = bool((gt.class_ids >= 0).any())
     return gt.evaluated(pedestrians_only=has_classes)
@@ -737,7 +738,8 @@ def fit_cost_model(sequences: list[MOTSequence], config: TrackerConfig | None = 
 
 
 def majority_person(labels: IntArray, person: IntArray, count: int) -> IntArray:
-    """Majority matched person of each tracklet, -1 when fewer than half of its boxes match that person."""
+    """Majority matched person of each group (tracklet or track; ``labels`` 0..count-1 per box, ``person`` the
+    box's matched gt id or -1), -1 when fewer than half of its boxes match that person."""
     matched = person >= 0
     result = np.full(count, -1, dtype=np.int64)
     if not matched.any():

@@ -21,36 +21,36 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from mot.io import MOTSequence, find_sequences, write_results
+from mot.io import find_sequences, write_results
 from mot.metrics import evaluate
 from mot.oracles import oracle_drop_false_tracks, oracle_stitch
 from mot.pipeline import TrackerConfig, evaluated_ground_truth, fit_cost_model, track_sequence
-from mot.types import Tracks
+from mot.types import GroundTruth, Tracks
 
 REPO = Path(__file__).resolve().parents[1]
 #: benchmark -> (gt root under the data folder, evaluation protocol)
 BENCHMARKS = {"MOT15": ("MOT15/train", "MOT15"), "MOT16": ("MOT16/train", "MOT16")}
 COLUMNS = ("HOTA", "DetA", "AssA", "MOTA", "IDF1", "IDSW", "FP", "FN")
 
-Variant = Callable[[Tracks, MOTSequence], Tracks]
+#: an oracle applied to one sequence's output: (tracks, evaluated gt, frame rate) -> tracks
+Variant = Callable[[Tracks, GroundTruth, float], Tracks]
 
 
 def variants(gaps: list[float]) -> dict[str, Variant]:
-    """Row label -> oracle applied to one sequence's output (``gaps`` sorted)."""
+    """Row label -> oracle (``gaps`` sorted)."""
 
     def stitcher(gap: float) -> Variant:
-        return lambda tracks, seq: oracle_stitch(tracks, evaluated_ground_truth(seq), seq.info.frame_rate, gap)
+        return lambda tracks, gt, frame_rate: oracle_stitch(tracks, gt, frame_rate, gap)
 
-    def drop_false(tracks: Tracks, sequence: MOTSequence) -> Tracks:
-        return oracle_drop_false_tracks(tracks, evaluated_ground_truth(sequence))
-
-    rows: dict[str, Variant] = {"ours": lambda tracks, sequence: tracks}
+    rows: dict[str, Variant] = {"ours": lambda tracks, gt, frame_rate: tracks}
     for gap in gaps:
         rows[f"+ oracle stitching, {'any gap' if math.isinf(gap) else f'gaps <= {gap:g} s'}"] = stitcher(gap)
-    rows["+ oracle false-track removal"] = drop_false
+    rows["+ oracle false-track removal"] = lambda tracks, gt, frame_rate: oracle_drop_false_tracks(tracks, gt)
     if gaps:
         widest = stitcher(gaps[-1])
-        rows["+ both (widest stitching)"] = lambda tracks, sequence: drop_false(widest(tracks, sequence), sequence)
+        rows["+ both (widest stitching)"] = lambda tracks, gt, frame_rate: oracle_drop_false_tracks(
+            widest(tracks, gt, frame_rate), gt
+        )
     return rows
 
 
@@ -106,8 +106,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             model = fit_cost_model([seq for seq in pool if seq.name != sequence.name])  # leave-one-sequence-out
             tracks = track_sequence(sequence.detections(), sequence.info, TrackerConfig(), online=args.online,
                                     cost_model=model)  # fmt: skip
+            ground_truth = evaluated_ground_truth(sequence)  # read once for every variant
             for label, variant in rows.items():
-                write_results(folders[label] / f"{sequence.name}.txt", variant(tracks, sequence))
+                output = variant(tracks, ground_truth, sequence.info.frame_rate)
+                write_results(folders[label] / f"{sequence.name}.txt", output)
         names = [seq.name for seq in sequences]
         print(f"\n{benchmark}, {mode}, {len(names)} sequences, leave-one-sequence-out cost models\n")
         print("| variant | " + " | ".join(COLUMNS) + " |")
